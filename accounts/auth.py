@@ -1,0 +1,66 @@
+"""REST authentication: SimpleJWT access token from the `access_token` cookie or a Bearer header.
+
+Cookie-authenticated unsafe requests must come from the site itself or a trusted origin (API.md
+"Cross-site safety"); a request without `Origin` is a non-browser client and passes.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.tokens import Token
+
+from accounts.models import User
+from accounts.tokens import check_generation
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def origin_is_trusted(origin: str | None, *, own_origin: str) -> bool:
+    """True for no Origin (non-browser client), the site itself, or a configured trusted origin."""
+    if origin is None:
+        return True
+    return origin == own_origin or origin in settings.TRUSTED_ORIGINS
+
+
+class CookieOrHeaderJWTAuthentication(JWTAuthentication):
+    def authenticate(self, request: Request) -> tuple[User, Token] | None:  # type: ignore[override]
+        header = self.get_header(request)
+        if header is not None:
+            raw = self.get_raw_token(header)
+            if raw is None:
+                return None
+            token = self.get_validated_token(raw)
+            return self.get_user(token), token
+
+        raw_cookie = request.COOKIES.get(settings.AUTH_COOKIE_ACCESS)
+        if not raw_cookie:
+            return None
+        token = self.get_validated_token(raw_cookie.encode())
+        user = self.get_user(token)
+        if request.method not in SAFE_METHODS:
+            own = f"{request.scheme}://{request.get_host()}"
+            if not origin_is_trusted(request.headers.get("Origin"), own_origin=own):
+                raise exceptions.PermissionDenied("Cross-site request refused: untrusted Origin.")
+        return user, token
+
+    def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
+        user: Any = super().get_user(validated_token)
+        check_generation(user=user, token=validated_token)
+        return user
+
+
+def user_for_access_token(raw: str) -> User:
+    """Validate a raw access token as the REST API does (the WebSocket handshake uses it)."""
+    auth = CookieOrHeaderJWTAuthentication()
+    return auth.get_user(auth.get_validated_token(raw.encode()))
+
+
+class AnonymousEndpointAuthentication(JWTAuthentication):
+    """For sign-up, login and refresh: never authenticates (a stale cookie must not block them),
+    but keeps the `WWW-Authenticate` header so failed logins answer 401, not 403."""
+
+    def authenticate(self, request: Request) -> None:  # type: ignore[override]
+        return None

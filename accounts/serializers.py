@@ -1,0 +1,80 @@
+import datetime
+from typing import Any
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils import timezone
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false (or the strings "true"/"false" from form posts); nothing else."""
+
+    default_error_messages = {"invalid": "Must be a boolean (true or false)."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if isinstance(data, bool):
+            return data
+        if isinstance(data, str) and data.lower() in {"true", "false"}:
+            return data.lower() == "true"
+        self.fail("invalid")
+        raise AssertionError  # unreachable: fail() raises
+
+
+class UsernameField(serializers.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=150, validators=[UnicodeUsernameValidator()], **kwargs)
+
+
+class SignupInputSerializer(serializers.Serializer):
+    username = UsernameField()
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    birth_date = serializers.DateField()
+
+    def validate_birth_date(self, value: datetime.date) -> datetime.date:
+        if value >= timezone.localdate():
+            raise serializers.ValidationError("Birth date must be in the past.")
+        if value.year < 1900:
+            raise serializers.ValidationError("Birth date must be after 1900.")
+        return value
+
+
+class UserUpdateInputSerializer(serializers.Serializer):
+    username = UsernameField(required=False)
+    email = serializers.EmailField(max_length=254, required=False)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, write_only=True, required=False
+    )
+    bio = serializers.CharField(max_length=1000, allow_blank=True, required=False)
+    is_private = StrictBooleanField(required=False)
+
+
+class LoginInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class RefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+
+
+class DetailOutputSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class ProfileOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "birth_date", "is_private", "bio"]
+
+
+class UserSummaryOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username"]

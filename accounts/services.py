@@ -1,0 +1,107 @@
+"""Account use cases: sign-up, profile changes, sessions, deletion."""
+
+import datetime
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+from accounts.tokens import check_generation, session_tokens_for_user
+
+
+def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
+    others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
+    errors: dict[str, list[str]] = {}
+    if username is not None and others.filter(username__iexact=username).exists():
+        errors["username"] = ["A user with that username already exists."]
+    if email is not None and others.filter(email__iexact=email).exists():
+        errors["email"] = ["A user with that email already exists."]
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+def _check_password(password: str, *, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+
+
+def _save_unique(user: User, **kwargs: Any) -> None:
+    """Save; a concurrent request that took the same name between check and save is still a 400."""
+    try:
+        with transaction.atomic():
+            user.save(**kwargs)
+    except IntegrityError as exc:
+        _check_unique(username=user.username, email=user.email, exclude_pk=user.pk)
+        raise serializers.ValidationError({"message": "Could not save the account."}) from exc
+
+
+def user_create(*, username: str, email: str, password: str, birth_date: datetime.date) -> User:
+    _check_unique(username=username, email=email, exclude_pk=None)
+    user = User(username=username, email=email, birth_date=birth_date)
+    _check_password(password, user=user)
+    user.set_password(password)
+    _save_unique(user)
+    return user
+
+
+def user_update(*, user: User, data: dict[str, Any]) -> bool:
+    """Apply a partial profile update; returns True when the password changed.
+
+    A password change bumps the user's auth generation, which ends every existing session.
+    """
+    _check_unique(username=data.get("username"), email=data.get("email"), exclude_pk=user.pk)
+    for field in ("username", "email", "bio", "is_private"):
+        if field in data:
+            setattr(user, field, data[field])
+    password_changed = "password" in data
+    if password_changed:
+        _check_password(data["password"], user=user)
+        user.set_password(data["password"])
+        user.auth_generation += 1
+    _save_unique(user)
+    return password_changed
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account and everything it owns (ratings, comments, watch list, friendships)."""
+    user.delete()
+
+
+def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
+    """Rotate a refresh token: the old one is blacklisted (exactly once) and a new pair issued."""
+    try:
+        old = RefreshToken(raw_refresh)  # signature, expiry and blacklist
+    except TokenError as exc:
+        raise InvalidToken("Refresh token is invalid or expired.") from exc
+    user = User.objects.filter(pk=old.get(api_settings.USER_ID_CLAIM), is_active=True).first()
+    if user is None:
+        raise InvalidToken("Refresh token is invalid or expired.")
+    check_generation(user=user, token=old)
+    with transaction.atomic():
+        outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
+        if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+            raise InvalidToken("Refresh token has already been used.")
+        BlacklistedToken.objects.create(token=outstanding)
+    return session_tokens_for_user(user)
+
+
+def session_end(*, user: User, raw_refresh: str | None) -> None:
+    """Logout: the refresh token of this session can never be used again."""
+    if not raw_refresh:
+        return
+    try:
+        token = RefreshToken(raw_refresh)
+    except TokenError:
+        return  # already expired or blacklisted: nothing left to end
+    if str(token.get(api_settings.USER_ID_CLAIM)) == str(user.pk):
+        token.blacklist()

@@ -1,0 +1,20 @@
+"""Test settings: the same stack as production-shaped runs (DATABASE_URL / REDIS_URL when set)."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import CHANNEL_LAYERS, REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Parallel test workers must not read each other's channel messages or cache keys.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+if REDIS_URL:
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{os.getpid()}-{_worker}"
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"test-{os.getpid()}-{_worker}",
+        }
+    }

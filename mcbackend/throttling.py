@@ -1,0 +1,87 @@
+"""Fixed-window rate limits on the shared cache (Redis in production, so all workers agree)."""
+
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """`"5/15m"` -> (5, 900); `"1000/min"` -> (1000, 60); `"50/hour"` -> (50, 3600)."""
+    match = _RATE.match(rate)
+    if not match:
+        raise ValueError(f"Bad throttle rate {rate!r}; expected e.g. '5/15m' or '50/h'.")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _SECONDS[unit]
+
+
+@dataclass
+class RateLimit:
+    """At most `limit` hits per `period` seconds for one (scope, ident) pair."""
+
+    scope: str
+    ident: str
+
+    def __post_init__(self) -> None:
+        self.limit, self.period = parse_rate(settings.THROTTLE_RATES[self.scope])
+        window = int(time.time()) // self.period
+        self.key = f"throttle:{self.scope}:{self.ident}:{window}"
+        self.retry_after = (window + 1) * self.period - time.time()
+
+    def count(self) -> int:
+        return int(cache.get(self.key, 0))
+
+    def exceeded(self) -> bool:
+        return self.count() >= self.limit
+
+    def hit(self) -> int:
+        if cache.add(self.key, 1, timeout=self.period + 1):
+            return 1
+        try:
+            return cache.incr(self.key)
+        except ValueError:  # expired between add and incr
+            cache.add(self.key, 1, timeout=self.period + 1)
+            return 1
+
+
+def client_address(request: Request) -> str:
+    return BaseThrottle().get_ident(request)
+
+
+class ScopedThrottle(BaseThrottle):
+    """Counts every request of the scope; subclasses say whose requests they are."""
+
+    scope = ""
+
+    def ident(self, request: Request) -> str:
+        return client_address(request)
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        self.rate_limit = RateLimit(self.scope, self.ident(request))
+        return self.rate_limit.hit() <= self.rate_limit.limit
+
+    def wait(self) -> float:
+        return self.rate_limit.retry_after
+
+
+class UserRateThrottle(ScopedThrottle):
+    """The default for every endpoint: per user, per address when anonymous."""
+
+    scope = "user"
+
+    def ident(self, request: Request) -> str:
+        user = request.user
+        if user is not None and user.is_authenticated:
+            return f"user-{user.pk}"
+        return f"addr-{client_address(request)}"
+
+
+class SignupThrottle(ScopedThrottle):
+    scope = "signup_address"

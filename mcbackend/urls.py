@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from mcbackend.api import optional_slash
+from mcbackend.views import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    *optional_slash("api/health/", HealthView.as_view(), name="health"),
+    *optional_slash("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    *optional_slash("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("accounts.urls")),
+]
+
+handler404 = "mcbackend.views.not_found"
+handler500 = "mcbackend.views.server_error"
