@@ -39,7 +39,7 @@ def _signed_in(request: Request, user: object, body: dict, status_code: int) -> 
 class SignupView(PublicAuthView):
     throttle_classes = [SignupThrottle]
 
-    @extend_schema(request=SignupInputSerializer, responses={201: DetailOutputSerializer})
+    @extend_schema(request=SignupInputSerializer, responses={201: DetailOutputSerializer}, auth=[])
     def post(self, request: Request) -> Response:
         serializer = SignupInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -56,6 +56,7 @@ class LoginView(PublicAuthView):
             201: DetailOutputSerializer,
             401: OpenApiResponse(description="Bad credentials"),
         },
+        auth=[],
     )
     def post(self, request: Request) -> Response:
         serializer = LoginInputSerializer(data=request.data)
@@ -81,7 +82,7 @@ class LoginView(PublicAuthView):
 
 
 class TokenRefreshView(PublicAuthView):
-    @extend_schema(request=RefreshInputSerializer, responses={200: DetailOutputSerializer})
+    @extend_schema(request=RefreshInputSerializer, responses={200: DetailOutputSerializer}, auth=[])
     def post(self, request: Request) -> Response:
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         if not raw:
