@@ -25,9 +25,12 @@ from social.serializers import FriendRequestOutputSerializer
 
 def _lock_users(*user_ids: int) -> int:
     """Lock the users' rows in pk order; returns how many exist."""
+    any_of = Q()
+    for user_id in user_ids:  # exact lookups: an id beyond the column's range matches nothing
+        any_of |= Q(pk=user_id)
     locked = (
         User.objects.select_for_update(no_key=True)
-        .filter(pk__in=user_ids)
+        .filter(any_of)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -146,9 +149,10 @@ def friend_request_cancel(*, friend_request: FriendRequest, acting_user: User) -
 @transaction.atomic
 def friendship_remove(*, user: User, friend_id: int) -> None:
     """End the friendship and delete the accepted request, so either may ask again."""
-    _lock_users(user.pk, friend_id)
+    if user.pk == friend_id or _lock_users(user.pk, friend_id) != 2:
+        raise NotFoundError("Friend not found")
     friendship = _pair_friendship(user_id=user.pk, other_id=friend_id)
-    if friendship is None or user.pk == friend_id:
+    if friendship is None:
         raise NotFoundError("Friend not found")
     friendship.delete()
     FriendRequest.objects.filter(
