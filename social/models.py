@@ -5,7 +5,9 @@ from django.db.models.functions import Greatest, Least
 
 
 class FriendRequest(models.Model):
-    """Pending until accepted; denying or cancelling deletes it."""
+    """Pending until accepted; denying or cancelling deletes it. An accepted request stays (so
+    the pair constraint also refuses requests between friends) until the friendship is removed,
+    which deletes it so the two can ask each other again (social.services)."""
 
     from_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_friend_requests"

@@ -1,0 +1,162 @@
+"""Friend requests and friendships.
+
+Races are guarded twice: DB constraints (one request per unordered pair, one friendship per
+ordered pair) and row locks. Sending and removing lock both users' rows (in pk order, FOR NO KEY
+UPDATE so inserts referencing the users elsewhere are not blocked), which serialises everything
+that happens to one pair; accepting, denying and cancelling lock the request row. An
+IntegrityError from a race the locks did not cover (SQLite has no row locks) becomes the 409 the
+winner's row explains, never a 500.
+
+A request stays in the table, marked accepted, while the two users are friends (so the pair
+constraint also refuses new requests between friends); removing the friendship deletes it, so
+the two can ask each other again.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from accounts.models import User
+from accounts.serializers import UserSummaryOutputSerializer
+from mcbackend.exceptions import ApplicationError, ConflictError, NotFoundError
+from realtime.events import notify_user_on_commit
+from social.models import FriendRequest, Friendship
+from social.serializers import FriendRequestOutputSerializer
+
+
+def _lock_users(*user_ids: int) -> int:
+    """Lock the users' rows in pk order; returns how many exist."""
+    any_of = Q()
+    for user_id in user_ids:  # exact lookups: an id beyond the column's range matches nothing
+        any_of |= Q(pk=user_id)
+    locked = (
+        User.objects.select_for_update(no_key=True)
+        .filter(any_of)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return len(list(locked))
+
+
+def _pair_request(*, user_id: int, other_id: int) -> FriendRequest | None:
+    return FriendRequest.objects.filter(
+        Q(from_user_id=user_id, to_user_id=other_id) | Q(from_user_id=other_id, to_user_id=user_id)
+    ).first()
+
+
+def _pair_friendship(*, user_id: int, other_id: int) -> Friendship | None:
+    low, high = sorted((user_id, other_id))
+    return Friendship.objects.filter(user_low_id=low, user_high_id=high).first()
+
+
+def _refuse_existing(*, from_user: User, to_user: User) -> None:
+    """Raise the 409 that explains why `from_user` cannot ask `to_user` now, if any."""
+    if _pair_friendship(user_id=from_user.pk, other_id=to_user.pk) is not None:
+        raise ConflictError("You are already friends.")
+    existing = _pair_request(user_id=from_user.pk, other_id=to_user.pk)
+    if existing is None:
+        return
+    if existing.accepted:
+        # Left over without its friendship (should not happen): clear it so they can ask again.
+        existing.delete()
+    elif existing.from_user_id == from_user.pk:
+        raise ConflictError("Friend request already sent.")
+    else:
+        raise ConflictError(
+            "This user has already sent you a friend request.",
+            extra={"incoming_request_id": existing.pk},
+        )
+
+
+@transaction.atomic
+def friend_request_send(*, from_user: User, to_user: User) -> FriendRequest:
+    if from_user.pk == to_user.pk:
+        raise ApplicationError("You cannot send a friend request to yourself.")
+    if _lock_users(from_user.pk, to_user.pk) != 2:
+        raise NotFoundError("User not found")
+    _refuse_existing(from_user=from_user, to_user=to_user)
+    try:
+        with transaction.atomic():
+            fr = FriendRequest.objects.create(from_user=from_user, to_user=to_user)
+    except IntegrityError as exc:  # lost a race the locks did not cover
+        _refuse_existing(from_user=from_user, to_user=to_user)
+        raise ConflictError("Friend request already sent.") from exc
+    notify_user_on_commit(
+        user_id=to_user.pk,
+        type="friend_request.received",
+        data={"request": FriendRequestOutputSerializer(fr).data},
+    )
+    return fr
+
+
+def _lock_pending(*, friend_request: FriendRequest, **owner: int) -> FriendRequest:
+    fr = (
+        FriendRequest.objects.select_for_update(of=("self",))
+        .select_related("from_user", "to_user")
+        .filter(pk=friend_request.pk, accepted=False, **owner)
+        .first()
+    )
+    if fr is None:  # answered or withdrawn meanwhile
+        raise NotFoundError("Friend request not found")
+    return fr
+
+
+def friendship_create(*, user_a: User, user_b: User) -> Friendship:
+    low, high = sorted((user_a.pk, user_b.pk))
+    try:
+        with transaction.atomic():
+            return Friendship.objects.create(user_low_id=low, user_high_id=high)
+    except IntegrityError as exc:
+        friendship = _pair_friendship(user_id=low, other_id=high)
+        if friendship is None:
+            raise ConflictError("Could not create the friendship.") from exc
+        return friendship
+
+
+@transaction.atomic
+def friend_request_accept(*, friend_request: FriendRequest, acting_user: User) -> Friendship:
+    fr = _lock_pending(friend_request=friend_request, to_user_id=acting_user.pk)  # two clicks
+    fr.accepted = True
+    fr.save(update_fields=["accepted"])
+    friendship = friendship_create(user_a=fr.from_user, user_b=fr.to_user)
+    notify_user_on_commit(
+        user_id=fr.from_user_id,
+        type="friend_request.accepted",
+        data={"request_id": fr.pk, "friend": UserSummaryOutputSerializer(fr.to_user).data},
+    )
+    return friendship
+
+
+@transaction.atomic
+def friend_request_deny(*, friend_request: FriendRequest, acting_user: User) -> None:
+    fr = _lock_pending(friend_request=friend_request, to_user_id=acting_user.pk)
+    request_id = fr.pk
+    fr.delete()
+    notify_user_on_commit(
+        user_id=fr.from_user_id, type="friend_request.declined", data={"request_id": request_id}
+    )
+
+
+@transaction.atomic
+def friend_request_cancel(*, friend_request: FriendRequest, acting_user: User) -> None:
+    fr = _lock_pending(friend_request=friend_request, from_user_id=acting_user.pk)
+    request_id = fr.pk
+    fr.delete()
+    notify_user_on_commit(
+        user_id=fr.to_user_id, type="friend_request.cancelled", data={"request_id": request_id}
+    )
+
+
+@transaction.atomic
+def friendship_remove(*, user: User, friend_id: int) -> None:
+    """End the friendship and delete the accepted request, so either may ask again."""
+    if user.pk == friend_id or _lock_users(user.pk, friend_id) != 2:
+        raise NotFoundError("Friend not found")
+    friendship = _pair_friendship(user_id=user.pk, other_id=friend_id)
+    if friendship is None:
+        raise NotFoundError("Friend not found")
+    friendship.delete()
+    FriendRequest.objects.filter(
+        Q(from_user_id=user.pk, to_user_id=friend_id)
+        | Q(from_user_id=friend_id, to_user_id=user.pk)
+    ).delete()
+    notify_user_on_commit(user_id=friend_id, type="friend.removed", data={"user_id": user.pk})

@@ -1,0 +1,18 @@
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def events(layer_listener):
+    """Listen to several users' personal groups; `events.of(user)` = [(event, data), ...]."""
+
+    class Events:
+        def listen(self, *users: Any) -> None:
+            for u in users:
+                layer_listener.join(f"user.{u.id}")
+
+        def of(self, u: Any) -> list[tuple[str, Any]]:
+            return [(m["event"], m["data"]) for m in layer_listener.drain(f"user.{u.id}")]
+
+    return Events()
