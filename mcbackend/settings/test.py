@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CHANNEL_LAYERS, REDIS_URL
+from .base import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -18,3 +18,9 @@ if REDIS_URL:
             "KEY_PREFIX": f"test-{os.getpid()}-{_worker}",
         }
     }
+
+# SQLite: test in a file, not the default shared-cache in-memory database, where a second
+# connection (a test's worker thread) fails at once with "database table is locked" instead of
+# waiting out the writer as the busy timeout makes it do on a file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{_worker}.sqlite3")}
