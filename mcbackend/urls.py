@@ -10,8 +10,8 @@ urlpatterns = [
     *optional_slash("api/health/", HealthView.as_view(), name="health"),
     *optional_slash("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     *optional_slash("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("api/", include("accounts.urls")),
     path("api/", include("movies.urls")),
+    path("api/", include("accounts.urls")),
 ]
 
 handler404 = "mcbackend.views.not_found"

@@ -2,6 +2,8 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from movies.models import RATING_VALUES, Comment, Movie, Rating
@@ -9,6 +11,7 @@ from movies.models import RATING_VALUES, Comment, Movie, Rating
 POSTER_BASE_URL = "https://image.tmdb.org/t/p/w500"
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class RatingValueField(serializers.Field):
     """0.5-5.0 in half steps. Numbers, or numeric strings from form posts; never booleans,
     null, NaN, infinities or containers (API.md "Ratings").

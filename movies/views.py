@@ -1,4 +1,9 @@
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -174,6 +179,7 @@ class MovieSearchView(APIView):
         return _search(request, title)
 
 
+@extend_schema_view(get=extend_schema(operation_id="user_movies_rated_own_list"))
 class OwnRatedMoviesView(ListAPIView):
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
