@@ -94,8 +94,13 @@ def _update_rows(movies: list[Movie], fields: list[str]) -> None:
         [f.get_db_prep_save(getattr(m, f.attname), connection) for f in columns] + [m.pk]
         for m in movies
     ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_batch  # many statements per round trip
+
+            execute_batch(cursor.cursor, sql, params, page_size=500)
+        else:
+            cursor.executemany(sql, params)
 
 
 def reset_movie_sequence() -> None:
@@ -213,7 +218,7 @@ def _import_ml_links(file: IO[str], counts: Counter[str], progress: bool) -> Non
             if dirty:
                 changed.append(movie)
         if changed:
-            Movie.objects.bulk_update(changed, ["tmdb_id", "imdb_id"], batch_size=BATCH)
+            _update_rows(changed, ["tmdb_id", "imdb_id"])
         counts["links updated"] += len(changed)
 
 
