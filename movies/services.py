@@ -63,6 +63,9 @@ def ratings_delete_for_user(*, user: User) -> int:
     """Remove all of a user's ratings, subtracting them from the movies' aggregates under the
     movies' row locks (taken in pk order). Called by account deletion before the cascade.
     """
+    # The user's row lock: a rating being added concurrently (its FK check holds a key-share
+    # lock on this row) finishes first, or waits and then fails; none slips past the subtraction.
+    list(User.objects.select_for_update().filter(pk=user.pk).values("pk"))
     rated = Rating.objects.filter(user=user)
     movie_ids = list(rated.order_by("movie_id").values_list("movie_id", flat=True))
     if not movie_ids:

@@ -4,8 +4,14 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from movies.models import Movie, Rating
-from tests.factories import MovieFactory, RatingFactory, UserFactory
+from movies.models import Comment, Movie, Rating, WatchlistItem
+from tests.factories import (
+    CommentFactory,
+    MovieFactory,
+    RatingFactory,
+    UserFactory,
+    WatchlistItemFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -172,6 +178,8 @@ def test_deleting_a_user_keeps_aggregates_exact(
     RatingFactory(user=user, movie=first, value=Decimal("5.0"))
     RatingFactory(user=other_user, movie=first, value=Decimal("2.0"))
     RatingFactory(user=user, movie=second, value=Decimal("0.5"))
+    CommentFactory(author=user, movie=first)
+    WatchlistItemFactory(user=user, movie=second)
     layer_listener.join(f"movie.{first.id}")
     layer_listener.join(f"movie.{second.id}")
 
@@ -179,6 +187,9 @@ def test_deleting_a_user_keeps_aggregates_exact(
         response = auth_client.delete("/api/user/delete/")
 
     assert response.status_code == 204
+    assert not Rating.objects.filter(user_id=user.id).exists()
+    assert not Comment.objects.filter(author_id=user.id).exists()
+    assert not WatchlistItem.objects.filter(user_id=user.id).exists()
     assert _aggregates(first) == (1, Decimal("2.0")) == _exact(first)
     assert _aggregates(second) == (0, Decimal("0.0")) == _exact(second)
     assert [(m["event"], m["data"]) for m in layer_listener.drain(f"movie.{first.id}")] == [

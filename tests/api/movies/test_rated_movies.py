@@ -98,8 +98,9 @@ def test_own_id_works_even_when_private(auth_client, user):
     assert auth_client.get(f"/api/user/{user.id}/movies/rated/").status_code == 200
 
 
-def test_unknown_user_is_404(auth_client):
-    response = auth_client.get("/api/user/987654/movies/rated/")
+@pytest.mark.parametrize("user_id", ["987654", "99999999999999999999"])
+def test_unknown_user_is_404(auth_client, user_id):
+    response = auth_client.get(f"/api/user/{user_id}/movies/rated/")
     assert response.status_code == 404
     assert response.json() == {"message": "User not found"}
 
