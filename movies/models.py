@@ -2,13 +2,21 @@
 watch list). Movie.pk equals the MovieLens movieId for imported movies.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 RATING_VALUES = [Decimal(n) / 2 for n in range(1, 11)]  # 0.5, 1.0, ... 5.0
+
+
+def rounded_average(*, total: Decimal, count: int) -> float | None:
+    """The mean to one decimal, halves rounded up (3.25 -> 3.3); None without ratings."""
+    if not count:
+        return None
+    mean = (Decimal(total) / count).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return float(mean)
 
 
 class Genre(models.Model):
@@ -66,9 +74,7 @@ class Movie(models.Model):
 
     @property
     def average_rating(self) -> float | None:
-        if not self.ratings_count:
-            return None
-        return round(float(self.ratings_sum) / self.ratings_count, 1)
+        return rounded_average(total=self.ratings_sum, count=self.ratings_count)
 
 
 class CastCredit(models.Model):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
-from movies.models import Comment, Movie, Rating, WatchlistItem
+from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
 from realtime.events import broadcast_movie_on_commit
 
@@ -25,7 +25,7 @@ def _movie_lock(*, movie_id: int) -> None:
 
 
 def _publish_rating_changed(*, movie_id: int, count: int, total: Decimal) -> None:
-    average = round(float(total) / count, 1) if count else None
+    average = rounded_average(total=total, count=count)
     broadcast_movie_on_commit(
         movie_id=movie_id,
         type="movie.rating_changed",

@@ -104,3 +104,14 @@ def test_query_count_is_constant(auth_client, django_assert_num_queries):
         auth_client.get(f"/api/movie/{small.id}/")
     with django_assert_num_queries(4):
         auth_client.get(f"/api/movie/{big.id}/")
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [(["3.0", "3.5"], 3.3), (["4.5", "4.0"], 4.3), (["1.0", "1.0", "1.5"], 1.2), (["5.0"], 5.0)],
+)
+def test_average_is_rounded_half_up(auth_client, values, expected):
+    movie = MovieFactory()
+    for value in values:
+        RatingFactory(movie=movie, value=Decimal(value))
+    assert auth_client.get(f"/api/movie/{movie.id}/").json()["average_rating"] == expected
