@@ -1,3 +1,4 @@
+from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
 from movies import selectors, services
+from movies.models import Comment, Movie
 from movies.serializers import (
     CommentCreateInputSerializer,
     CommentCreateOutputSerializer,
@@ -46,7 +48,7 @@ class MovieCommentListView(ListAPIView):
     serializer_class = CommentOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Comment]:
         movie = selectors.movie_get(movie_id=self.kwargs["movie_id"])
         return selectors.comment_list(movie=movie)
 
@@ -132,7 +134,7 @@ class WatchlistView(ListAPIView):
     serializer_class = MovieSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Movie]:
         return selectors.watchlist_movie_list(user=self.request.user)
 
 
@@ -140,7 +142,7 @@ class PopularMoviesView(ListAPIView):
     serializer_class = MovieSummaryOutputSerializer
     pagination_class = PopularPagination
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Movie]:
         return selectors.movie_popular_queryset()
 
 
@@ -184,7 +186,7 @@ class OwnRatedMoviesView(ListAPIView):
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Movie]:
         return selectors.rated_movie_list(user=self.request.user)
 
 
@@ -194,6 +196,6 @@ class UserRatedMoviesView(ListAPIView):
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Movie]:
         user = selectors.user_get_visible(user_id=self.kwargs["user_id"], viewer=self.request.user)
         return selectors.rated_movie_list(user=user)

@@ -2,7 +2,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connections, transaction
 
 from movies.models import Comment, Movie, Rating, WatchlistItem
 from tests.factories import (
@@ -236,4 +236,17 @@ def test_concurrent_ratings_keep_aggregates_exact(make_auth_client):
     assert sorted(statuses) == [200] * 16 + [201] * 8
     expected_sum = sum(Decimal(str(0.5 * (i + 1))) for i in range(8))
     assert _aggregates(movie) == (8, expected_sum) == _exact(movie)
-    assert connection.vendor in ("sqlite", "postgresql")
+
+
+@pytest.mark.parametrize("value", ["0.0", "2.3", "5.5", "-1.0"])
+def test_database_refuses_values_off_the_scale(user, value):
+    movie = MovieFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Rating.objects.create(user=user, movie=movie, value=Decimal(value))
+
+
+def test_database_refuses_a_second_rating_of_one_movie(user):
+    movie = MovieFactory()
+    Rating.objects.create(user=user, movie=movie, value=Decimal("4.0"))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Rating.objects.create(user=user, movie=movie, value=Decimal("3.0"))
