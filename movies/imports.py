@@ -315,13 +315,28 @@ def _import_ml_tags(file: IO[str], counts: Counter[str], progress: bool) -> None
 # ---------------------------------------------------------------- TMDb
 
 
-def read_tmdb_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """One metadata record per line (gzip or plain)."""
+def read_tmdb_jsonl(path: Path, counts: Counter[str] | None = None) -> Iterator[dict[str, Any]]:
+    """One metadata record per line (gzip or plain); a line that is not a JSON object is
+    skipped and counted as "bad lines"."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as file:
         for line in file:
-            if line.strip():
-                yield json.loads(line)
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if isinstance(record, dict):
+                yield record
+            elif counts is not None:
+                counts["bad lines"] += 1
+
+
+def _ids(value: Any) -> list[int]:
+    if not isinstance(value, list):
+        return []
+    return [i for i in value if isinstance(i, int) and not isinstance(i, bool)]
 
 
 def _date(value: Any) -> datetime.date | None:
@@ -438,15 +453,15 @@ def tmdb_metadata_apply(items: list[tuple[list[int], dict[str, Any]]]) -> int:
 def import_tmdb(path: Path, *, progress: bool = False) -> Counter[str]:
     """Apply a JSON Lines dump whose records name their MovieLens movies (`movielens_ids`)."""
     counts: Counter[str] = Counter()
-    records = _progress(read_tmdb_jsonl(path), desc="tmdb", show=progress, unit="records")
+    records = _progress(read_tmdb_jsonl(path, counts), desc="tmdb", show=progress, unit="records")
     for batch in _batches(records, 1000):
-        ml_ids = {i for r in batch for i in r.get("movielens_ids") or [] if isinstance(i, int)}
+        ml_ids = {i for r in batch for i in _ids(r.get("movielens_ids"))}
         pk_by_ml = dict(
             Movie.objects.filter(movielens_id__in=ml_ids).values_list("movielens_id", "pk")
         )
         items = []
         for record in batch:
-            pks = [pk_by_ml[i] for i in record.get("movielens_ids") or [] if i in pk_by_ml]
+            pks = [pk_by_ml[i] for i in _ids(record.get("movielens_ids")) if i in pk_by_ml]
             if pks:
                 items.append((pks, record))
             else:

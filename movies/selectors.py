@@ -22,7 +22,7 @@ from django.db.models.functions import Cast
 
 from accounts.models import User
 from mcbackend.exceptions import ForbiddenError, NotFoundError
-from movies.models import CastCredit, Comment, Movie, Rating, WatchlistItem
+from movies.models import CastCredit, Comment, Genre, Movie, Person, Rating, WatchlistItem
 from movies.text import normalize_title
 from social.selectors import user_is_visible_to
 
@@ -47,8 +47,8 @@ def movie_get_detail(*, movie_id: int, viewer: User) -> Movie:
             on_watchlist=Exists(WatchlistItem.objects.filter(movie=OuterRef("pk"), user=viewer)),
         )
         .prefetch_related(
-            "genres",
-            "directors",
+            Prefetch("genres", queryset=Genre.objects.order_by("name")),
+            Prefetch("directors", queryset=Person.objects.order_by("name")),
             Prefetch(
                 "cast_credits",
                 queryset=CastCredit.objects.select_related("person").order_by("order"),

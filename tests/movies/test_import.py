@@ -206,3 +206,14 @@ def test_demo_data_is_in_the_repository():
         assert (demo / "ml-latest-small" / f"{name}.csv.gz").is_file()
     assert (demo / "ml-latest-small" / "README.txt").is_file()
     assert (demo / "tmdb" / "movies.jsonl.gz").is_file()
+
+
+def test_tmdb_import_skips_bad_lines(db):
+    _import_ml()
+    out = StringIO()
+    call_command("import_tmdb", str(FIXTURES / "tmdb-bad-lines.jsonl"), "--no-progress", stdout=out)
+    assert "bad lines: 2" in out.getvalue()
+    assert "movies updated: 1" in out.getvalue()
+    assert "records without a movie: 1" in out.getvalue()
+    assert Movie.objects.get(pk=50).runtime == 106
+    assert Movie.objects.get(pk=99).title == "Unknown Thing"
