@@ -79,7 +79,7 @@ class MovieCommentView(APIView):
         raw = request.data.get("comment_id") if hasattr(request.data, "get") else None
         if raw is None:
             raw = request.query_params.get("comment_id")
-        serializer = CommentDeleteInputSerializer(data={"comment_id": raw})
+        serializer = CommentDeleteInputSerializer(data={} if raw is None else {"comment_id": raw})
         serializer.is_valid(raise_exception=True)
         services.comment_delete(
             author=request.user, movie=movie, comment_id=serializer.validated_data["comment_id"]

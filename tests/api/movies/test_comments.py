@@ -238,6 +238,13 @@ def test_delete_without_valid_comment_id_is_400(auth_client, payload):
     assert "comment_id" in response.json()
 
 
+def test_delete_without_comment_id_says_it_is_required(auth_client):
+    movie = MovieFactory()
+    response = auth_client.delete(f"/api/movie/{movie.id}/comment/")
+    assert response.status_code == 400
+    assert response.json() == {"comment_id": ["This field is required."]}
+
+
 def test_delete_unknown_comment_is_404(auth_client):
     movie = MovieFactory()
     response = auth_client.delete(f"/api/movie/{movie.id}/comment/?comment_id=987654")
