@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.tokens import check_generation, session_tokens_for_user
+from movies.services import ratings_delete_for_user
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
@@ -74,6 +75,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete the account and everything it owns (ratings, comments, watch list, friendships)."""
+    ratings_delete_for_user(user=user)  # first, so the movies' rating aggregates stay exact
     user.delete()
 
 

@@ -1,9 +1,12 @@
 """Test settings: the same stack as production-shaped runs (DATABASE_URL / REDIS_URL when set)."""
 
+import hashlib
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CHANNEL_LAYERS, REDIS_URL
+from .base import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -17,4 +20,14 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"test-{os.getpid()}-{_worker}",
         }
+    }
+
+# SQLite: test in a file, not the default shared-cache in-memory database, where a second
+# connection (a test's worker thread) fails at once with "database table is locked" instead of
+# waiting out the writer as the busy timeout makes it do on a file.
+# The file lives in the temp folder, one per checkout and test worker (none in the repository).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"mcbackend-test-{_checkout}-{_worker}.sqlite3")
     }
