@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.tokens import check_generation, session_tokens_for_user
+from realtime.events import disconnect_user_on_commit
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
@@ -67,6 +68,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
         _check_password(data["password"], user=user)
         user.set_password(data["password"])
         user.auth_generation += 1
+        disconnect_user_on_commit(user_id=user.pk)
     _save_unique(user)
     return password_changed
 
@@ -74,6 +76,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete the account and everything it owns (ratings, comments, watch list, friendships)."""
+    disconnect_user_on_commit(user_id=user.pk)
     user.delete()
 
 
@@ -97,6 +100,7 @@ def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
 
 def session_end(*, user: User, raw_refresh: str | None) -> None:
     """Logout: the refresh token of this session can never be used again."""
+    disconnect_user_on_commit(user_id=user.pk)
     if not raw_refresh:
         return
     try:
