@@ -18,6 +18,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tokens import GENERATION_CLAIM, session_tokens_for_user
 from mcbackend.asgi import application
+from tests.realtime.live import live_server_ws  # noqa: F401 (fixture)
 
 HOST = "testserver"
 ORIGIN = f"http://{HOST}"
