@@ -13,7 +13,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from realtime import selectors
-from realtime.groups import movie_group, user_group
+from realtime.fanout import movie_relay
+from realtime.groups import user_group
 from realtime.models import Notification
 from realtime.protocol import (
     MAX_FRAME_BYTES,
@@ -80,6 +81,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        for movie_id in getattr(self, "subscriptions", ()):
+            await movie_relay().discard(movie_id, self)
 
     # Client frames ---------------------------------------------------------------------------
 
@@ -113,8 +116,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 )
             if not await database_sync_to_async(selectors.movie_exists)(movie_id=movie_id):
                 raise ProtocolError("not_found", "Movie not found")
-            await self.channel_layer.group_add(movie_group(movie_id), self.channel_name)
-            self.groups.append(movie_group(movie_id))
+            await movie_relay().add(movie_id, self)
             self.subscriptions.add(movie_id)
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="subscribed", data=data))
@@ -123,8 +125,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         movie_id = frame.movie_id
         if movie_id in self.subscriptions:
             self.subscriptions.discard(movie_id)
-            self.groups.remove(movie_group(movie_id))
-            await self.channel_layer.group_discard(movie_group(movie_id), self.channel_name)
+            await movie_relay().discard(movie_id, self)
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="unsubscribed", data=data))
 
@@ -166,6 +167,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.last_sent_id = event_id
 
     async def stream_push(self, message: dict[str, Any]) -> None:
+        """Movie events normally reach sockets through realtime.fanout.MovieRelay; this handles
+        one sent to the consumer's own channel."""
         text = message.get("text") or frame_text(type=message["event"], data=message["data"])
         await self.send(text_data=text)
 

@@ -62,7 +62,7 @@ def notify_user_on_commit(*, user_id: int, type: str, data: dict[str, Any]) -> N
 def broadcast_movie_on_commit(*, movie_id: int, type: str, data: dict[str, Any]) -> None:
     """A stream event for everyone subscribed to the movie (best effort, no backlog)."""
     data = _normalise(data)
-    message = {"type": "stream.push", "event": type, "data": data}
+    message = {"type": "stream.push", "event": type, "data": data, "movie_id": movie_id}
 
     def publish() -> None:
         # Stamped at send time; serialised once for every subscriber.
