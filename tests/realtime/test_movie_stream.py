@@ -11,6 +11,7 @@ from django.apps import apps
 from django.db import transaction
 
 from realtime.events import broadcast_movie_on_commit
+from realtime.fanout import movie_relay
 from tests.realtime.conftest import open_socket, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -157,3 +158,27 @@ def test_unknown_movie_is_not_found(live_user):
     assert answer["type"] == "error"
     assert answer["data"] == {"code": "not_found", "message": "Movie not found"}
     assert pong["type"] == "pong"
+
+
+def test_closed_sockets_leave_the_process_relay(live_user, live_other_user):
+    heat, alien = make_movie_ids(2)
+
+    async def scenario():
+        alice, _ = await open_socket(live_user)
+        bob, _ = await open_socket(live_other_user)
+        for socket in (alice, bob):
+            for movie in (heat, alien):
+                await socket.send(subscribe(movie))
+                await socket.receive()
+        relay = movie_relay()
+        during = {movie: len(members) for movie, members in relay.members.items()}
+        await alice.close()  # closed without unsubscribing
+        await sync_to_async(broadcast)(heat, "comment.deleted", {"movie_id": heat, "comment_id": 2})
+        bob_frame = await bob.receive()
+        await bob.close()
+        return during, bob_frame, dict(relay.members)
+
+    during, bob_frame, after = run(scenario())
+    assert during == {heat: 2, alien: 2}
+    assert bob_frame["type"] == "comment.deleted"
+    assert after == {}

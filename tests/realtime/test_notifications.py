@@ -2,6 +2,7 @@
 the durable backlog and `resume`."""
 
 import datetime
+import json
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -59,7 +60,9 @@ def test_ids_rise_per_user_in_commit_order(live_user, live_other_user):
 
     assert run(scenario()) == [1, 2, 3, 4, 5]
     assert list(
-        Notification.objects.filter(user=live_other_user).values_list("seq", flat=True)
+        Notification.objects.filter(user=live_other_user)
+        .order_by("seq")
+        .values_list("seq", flat=True)
     ) == [1, 2]
 
 
@@ -196,7 +199,9 @@ def test_backlog_keeps_newest_200_and_the_last_day(live_user):
     old.filter(seq__lte=20).update(created_at=long_ago)  # old and not among the newest 200
     old.filter(seq__range=(31, 40)).update(created_at=long_ago)  # old but among the newest 200
     assert notification_prune(user_id=live_user.id) == 20
-    seqs = list(Notification.objects.filter(user=live_user).values_list("seq", flat=True))
+    seqs = list(
+        Notification.objects.filter(user=live_user).order_by("seq").values_list("seq", flat=True)
+    )
     assert seqs == list(range(21, 231))  # 21..30 are outside the 200 but younger than a day
 
 
@@ -241,3 +246,22 @@ def test_bad_payload_fails_in_the_service(live_user):
     with pytest.raises(TypeError), transaction.atomic():
         notify_user_on_commit(user_id=live_user.id, type="friend.removed", data={"x": object()})
     assert not Notification.objects.exists()
+
+
+def test_layer_message_keeps_event_and_data_and_carries_the_frame(
+    live_user, layer_listener, django_capture_on_commit_callbacks
+):
+    layer_listener.join(f"user.{live_user.id}")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notify_user_on_commit(user_id=live_user.id, type="friend.removed", data={"user_id": 4})
+
+    (message,) = layer_listener.drain(f"user.{live_user.id}")
+    frame = json.loads(message.pop("text"))
+    assert message == {
+        "type": "notification.push",
+        "event": "friend.removed",
+        "data": {"user_id": 4},
+        "id": 1,
+    }
+    assert frame["id"] == 1
+    assert frame["data"] == {"user_id": 4}
