@@ -8,7 +8,8 @@ Measures, with real WebSocket clients (`websockets`) in this process:
    each subscriber's frame, and to the last subscriber's frame;
 2. 1,000 connects spread over 5 s: failures, and Redis clients held afterwards;
 3. personal notification latency, commit -> frame, with 200 sockets connected;
-4. server memory per idle socket (daphne RSS before/after 1,000 connects).
+4. server memory per idle socket (daphne RSS before/after 1,000 connects);
+5. 1,000 connects at once (failures).
 Publishing runs in this process with the server's settings (same database and Redis).
 """
 
@@ -218,6 +219,15 @@ async def main(args: argparse.Namespace) -> None:
     latencies = await notifications(clients[:USERS], args.notifications)
     print(f"commit -> frame: {ms(latencies)}")
     await close_all(clients[:USERS])
+
+    print("\n## 1,000 connects at once")
+    await asyncio.sleep(1)
+    started = time.perf_counter()
+    clients, failures = await open_many(args.url, users, 1000, spread_s=0.0)
+    took = time.perf_counter() - started
+    print(f"connected {len(clients)}, failures {failures}, all hellos after {took:.2f} s")
+    print(f"redis: {redis_clients(args.redis_url)}")
+    await close_all(clients)
 
 
 if __name__ == "__main__":
