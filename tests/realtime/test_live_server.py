@@ -6,8 +6,11 @@ tests run on the in-memory layer as well as on Redis.
 """
 
 import asyncio
+import base64
 import datetime
 import json
+import os
+import socket
 from typing import Any
 
 import pytest
@@ -265,3 +268,89 @@ def test_movie_stream_event_reaches_subscribers(live_server_ws, live_user, live_
 
     for frame in run(scenario()):
         assert (frame["id"], frame["type"], frame["data"]) == (None, "comment.deleted", event)
+
+
+def _raw_handshake(server: LiveServer, token: str) -> socket.socket:
+    """A WebSocket client over a plain socket with a tiny receive buffer, that we can stop
+    reading from (the `websockets` client always reads)."""
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect(("127.0.0.1", server.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    raw.sendall(
+        (
+            f"GET /ws/ HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+    )
+    return raw
+
+
+def _masked_text_frame(payload: bytes) -> bytes:
+    assert len(payload) < 126
+    mask = os.urandom(4)
+    return (
+        bytes([0x81, 0x80 | len(payload)])
+        + mask
+        + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    )
+
+
+def _read_until(raw: socket.socket, marker: bytes) -> None:
+    seen = b""
+    raw.settimeout(TIMEOUT)
+    while marker not in seen:
+        chunk = raw.recv(65536)
+        assert chunk, "server closed"
+        seen += chunk
+
+
+def test_a_client_that_stops_reading_is_dropped_and_others_keep_up(
+    live_server_ws, live_user, live_other_user
+):
+    (heat,) = make_movie_ids(1)
+    slow_token, fast_token = access_token_for(live_user), access_token_for(live_other_user)
+    events, pad = 60, "x" * (256 * 1024)  # 15 MiB in all, far beyond the 1 MiB bound
+
+    slow = _raw_handshake(live_server_ws, slow_token)
+    _read_until(slow, b'"hello"')
+    subscribe = {"action": "subscribe", "stream": "movie", "movie_id": heat}
+    slow.sendall(_masked_text_frame(json.dumps(subscribe).encode()))
+    _read_until(slow, b'"subscribed"')  # from here on the slow client reads nothing
+
+    async def scenario():
+        fast = await open_ws(live_server_ws, cookie=fast_token)
+        await recv(fast)
+        await fast.send(json.dumps(subscribe))
+        await recv(fast)
+
+        def publish_all():
+            for k in range(events):
+                live_server_ws.publish(
+                    "broadcast",
+                    movie_id=heat,
+                    type="comment.created",
+                    data={"movie_id": heat, "k": k, "pad": pad},
+                )
+
+        publishing = asyncio.create_task(asyncio.to_thread(publish_all))
+        received = [(await recv(fast))["data"]["k"] for _ in range(events)]
+        await publishing
+        await fast.close()
+        return received
+
+    assert run(scenario()) == list(range(events))
+
+    total, ended = 0, False
+    slow.settimeout(TIMEOUT)
+    try:
+        while chunk := slow.recv(1024 * 1024):
+            total += len(chunk)
+        ended = True  # EOF
+    except ConnectionResetError:
+        ended = True  # dropped with a reset
+    finally:
+        slow.close()
+    assert ended
+    assert total < events * len(pad)
