@@ -116,7 +116,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 )
             if not await database_sync_to_async(selectors.movie_exists)(movie_id=movie_id):
                 raise ProtocolError("not_found", "Movie not found")
-            await movie_relay().add(movie_id, self)
+            try:
+                await movie_relay().add(movie_id, self)
+            except Exception as exc:  # the channel layer is down; the socket stays usable
+                logger.exception("Could not subscribe to movie %s", movie_id)
+                raise ProtocolError("unavailable", "Live updates are unavailable; retry.") from exc
             self.subscriptions.add(movie_id)
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="subscribed", data=data))

@@ -15,6 +15,7 @@ Publishing runs in this process with the server's settings (same database and Re
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import resource
@@ -84,11 +85,111 @@ class Client:
             if key in self.waiters:
                 self.waiters[key].set()
 
+    async def send(self, text: str) -> None:
+        await self.ws.send(text)
+
     async def wait_for(self, key: Any, timeout: float = 10) -> float:
         if key not in self.arrivals:
             event = self.waiters.setdefault(key, asyncio.Event())
             await asyncio.wait_for(event.wait(), timeout)
         return self.arrivals[key]
+
+
+class LightClient(asyncio.Protocol):
+    """A minimal WebSocket client (RFC 6455 framing on an asyncio Protocol, no extra tasks per
+    frame) so that reading 1,000 sockets costs the measuring process little: on two shared
+    cores the `websockets` client's own per-frame work otherwise shows up in the latencies."""
+
+    def __init__(self, host: str, token: str) -> None:
+        self.host, self.token = host, token
+        self.buffer = b""
+        self.upgraded = False
+        self.arrivals: dict[Any, float] = {}
+        self.waiters: dict[Any, asyncio.Future] = {}
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write(
+            (
+                f"GET /ws/ HTTP/1.1\r\nHost: {self.host}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {self.token}\r\n\r\n"
+            ).encode()
+        )
+
+    def data_received(self, data: bytes) -> None:
+        now = time.perf_counter()
+        self.buffer += data
+        if not self.upgraded:
+            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
+            if not sep:
+                return
+            assert head.startswith(b"HTTP/1.1 101"), head[:60]
+            self.upgraded, self.buffer = True, rest
+        while len(self.buffer) >= 2:
+            length, start = self.buffer[1] & 0x7F, 2
+            if length == 126:
+                if len(self.buffer) < 4:
+                    return
+                length, start = int.from_bytes(self.buffer[2:4]), 4
+            elif length == 127:
+                if len(self.buffer) < 10:
+                    return
+                length, start = int.from_bytes(self.buffer[2:10]), 10
+            if len(self.buffer) < start + length:
+                return
+            opcode, payload = self.buffer[0] & 0x0F, self.buffer[start : start + length]
+            self.buffer = self.buffer[start + length :]
+            if opcode == 0x9:  # ping: answer pong
+                self.send_frame(payload, opcode=0xA)
+            elif opcode == 0x1:
+                frame = json.loads(payload)
+                key = (frame["type"], frame["data"].get("k"))
+                self.arrivals[key] = now
+                waiter = self.waiters.pop(key, None)
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(now)
+
+    def send_frame(self, payload: bytes, opcode: int = 0x1) -> None:
+        mask = os.urandom(4)
+        n = len(payload)
+        head = bytes([0x80 | opcode])
+        if n < 126:
+            head += bytes([0x80 | n])
+        else:
+            head += bytes([0x80 | 126]) + n.to_bytes(2)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.transport.write(head + mask + body)
+
+    async def send(self, text: str) -> None:
+        self.send_frame(text.encode())
+
+    async def wait_for(self, key: Any, timeout: float = 10) -> float:
+        if key not in self.arrivals:
+            future = self.waiters.setdefault(key, asyncio.get_running_loop().create_future())
+            await asyncio.wait_for(asyncio.shield(future), timeout)
+        return self.arrivals[key]
+
+    async def close(self) -> None:
+        self.transport.close()
+
+
+async def open_light_clients(url: str, users: list, n: int) -> list[LightClient]:
+    netloc = url.split("//", 1)[1].split("/", 1)[0]
+    host, port = netloc.rsplit(":", 1)
+    loop = asyncio.get_running_loop()
+    clients = []
+    for i in range(n):
+        _user_id, token = users[i % len(users)]
+        _, client = await loop.create_connection(
+            lambda token=token: LightClient(netloc, token), host, int(port)
+        )
+        clients.append(client)
+    for client in clients:
+        await client.wait_for(("hello", None), timeout=30)
+    return clients
 
 
 async def open_client(url: str, user_id: int, token: str) -> Client:
@@ -127,11 +228,9 @@ def publish_with_commit_time(publish: Any) -> float:
     return marks[0]
 
 
-async def fanout(clients: list[Client], rounds: int) -> dict[str, list[float]]:
+async def fanout(clients: list[Any], rounds: int) -> dict[str, list[float]]:
     for c in clients:
-        await c.ws.send(
-            json.dumps({"action": "subscribe", "stream": "movie", "movie_id": MOVIE_ID})
-        )
+        await c.send(json.dumps({"action": "subscribe", "stream": "movie", "movie_id": MOVIE_ID}))
     for c in clients:
         await c.wait_for(("subscribed", None))
     per_frame: list[float] = []
@@ -148,9 +247,7 @@ async def fanout(clients: list[Client], rounds: int) -> dict[str, list[float]]:
         last_frame.append(max(arrivals) - committed)
         await asyncio.sleep(0.1)
     for c in clients:
-        await c.ws.send(
-            json.dumps({"action": "unsubscribe", "stream": "movie", "movie_id": MOVIE_ID})
-        )
+        await c.send(json.dumps({"action": "unsubscribe", "stream": "movie", "movie_id": MOVIE_ID}))
         await c.wait_for(("unsubscribed", None))
     return {"per_frame": per_frame, "last_frame": last_frame}
 
@@ -192,6 +289,7 @@ async def main(args: argparse.Namespace) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     users = await asyncio.to_thread(bench_users)
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores, shared)")
     print(f"redis before: {redis_clients(args.redis_url)}")
 
     print("\n## 1,000 connects spread over 5 s")
@@ -209,16 +307,29 @@ async def main(args: argparse.Namespace) -> None:
     )
 
     for size in (100, 1000):
-        print(f"\n## movie fan-out to {size} subscribers ({args.rounds} events)")
+        print(
+            f"\n## movie fan-out to {size} subscribers, `websockets` clients ({args.rounds} events)"
+        )
         result = await fanout(clients[:size], args.rounds)
         print(f"commit -> last subscriber's frame: {ms(result['last_frame'])}")
         print(f"commit -> each frame:              {ms(result['per_frame'])}")
 
+    print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"\n## personal notifications, {USERS} sockets connected (one per user)")
     await close_all(clients[USERS:])
     latencies = await notifications(clients[:USERS], args.notifications)
     print(f"commit -> frame: {ms(latencies)}")
     await close_all(clients[:USERS])
+
+    for size in (100, 1000):
+        print(f"\n## movie fan-out to {size} subscribers, light clients ({args.rounds} events)")
+        light = await open_light_clients(args.url, users, size)
+        result = await fanout(light, args.rounds)
+        print(f"commit -> last subscriber's frame: {ms(result['last_frame'])}")
+        print(f"commit -> each frame:              {ms(result['per_frame'])}")
+        for c in light:
+            await c.close()
+    print(f"load average: {os.getloadavg()[0]:.2f}")
 
     print("\n## 1,000 connects at once")
     await asyncio.sleep(1)
