@@ -28,8 +28,8 @@ from realtime.protocol import (
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
-CLOSE_TOO_BIG = 1009
-CLOSE_UNAVAILABLE = 1011
+CLOSE_TOO_BIG = 1009  # under realtime.server autobahn sends it before a frame this big gets here
+CLOSE_UNAVAILABLE = 4503  # channel layer down: reconnect later (daphne only sends 1000, 3000-4999)
 
 
 def _notification_text(notification: Notification) -> str:
