@@ -11,6 +11,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
+from realtime.middleware import JwtAuthMiddleware, OriginValidator  # noqa: E402
 from realtime.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        # The Origin check runs before the token is even read (REALTIME.md "Connecting").
+        "websocket": OriginValidator(JwtAuthMiddleware(websocket_application)),
+    }
+)

@@ -1,7 +1,11 @@
 """The one publishing path: services call these inside their transaction; the send happens after
 commit (a rollback publishes nothing) and a channel-layer failure never fails the request.
+
+Layer messages carry `event` and `data`, plus `text`: the whole frame serialised once here, so
+a fan-out to N sockets sends the same string N times instead of encoding it N times.
 """
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -12,8 +16,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from realtime.groups import movie_group, user_group
+from realtime.protocol import frame_text
+from realtime.services import notification_create
 
 logger = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT = 1.0  # seconds; an unreachable Redis must not hold the request
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
@@ -22,26 +30,59 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     return normalised
 
 
+async def _send(group: str, message: dict[str, Any]) -> None:
+    await asyncio.wait_for(get_channel_layer().group_send(group, message), PUBLISH_TIMEOUT)
+
+
 def _group_send(group: str, message: dict[str, Any]) -> None:
     try:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        async_to_sync(_send)(group, message)
     except Exception:  # Redis down or similar: live updates degrade, REST carries on
-        logger.exception("Could not publish %s to %s", message.get("type"), group)
+        logger.exception("Could not publish %s to %s", message.get("event", message["type"]), group)
 
 
 def notify_user_on_commit(*, user_id: int, type: str, data: dict[str, Any]) -> None:
-    """A personal notification (REALTIME.md) for one user, sent once the transaction commits."""
-    message = {"type": "notification.push", "event": type, "data": _normalise(data)}
+    """A personal notification (REALTIME.md) for one user.
+
+    Writes the backlog row (and takes the user's next event id) in the caller's transaction;
+    the live frame is sent once that transaction commits. `user_id` must exist.
+    """
+    data = _normalise(data)
+    notification = notification_create(user_id=user_id, type=type, data=data)
+    message = {
+        "type": "notification.push",
+        "event": type,
+        "data": data,
+        "id": notification.seq,
+        "text": frame_text(id=notification.seq, type=type, data=data, ts=notification.created_at),
+    }
     transaction.on_commit(lambda: _group_send(user_group(user_id), message), robust=True)
 
 
 def broadcast_movie_on_commit(*, movie_id: int, type: str, data: dict[str, Any]) -> None:
     """A stream event for everyone subscribed to the movie (best effort, no backlog)."""
-    message = {"type": "stream.push", "event": type, "data": _normalise(data)}
-    transaction.on_commit(lambda: _group_send(movie_group(movie_id), message), robust=True)
+    data = _normalise(data)
+    message = {"type": "stream.push", "event": type, "data": data, "movie_id": movie_id}
+
+    def publish() -> None:
+        # Stamped at send time; serialised once for every subscriber.
+        _group_send(movie_group(movie_id), {**message, "text": frame_text(type=type, data=data)})
+
+    transaction.on_commit(publish, robust=True)
 
 
 def disconnect_user_on_commit(*, user_id: int) -> None:
     """Close every socket of the user (logout, password change, deletion) with 4401."""
     message = {"type": "session.ended"}
     transaction.on_commit(lambda: _group_send(user_group(user_id), message), robust=True)
+
+
+def notify_recommendations_updated(
+    *, user_id: int, movies: list[dict[str, Any]], model_version: str
+) -> None:
+    """The recommender's hook: `recommendations.updated` with the user's new movie summaries."""
+    notify_user_on_commit(
+        user_id=user_id,
+        type="recommendations.updated",
+        data={"movies": movies, "model_version": model_version},
+    )

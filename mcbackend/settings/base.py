@@ -118,11 +118,23 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
+    # Redis pub/sub: a group send is one PUBLISH whatever the group size, and each daphne process
+    # holds one subscriber connection (plus one for publishing) however many sockets it serves,
+    # instead of a list per consumer polled over a 100-connection pool (channels_redis.core).
+    # Messages to a process that is down are dropped; personal notifications are replayed from
+    # the Notification backlog (resume), stream events are best effort by contract.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=1000),
+                        "socket_connect_timeout": 2,
+                        "socket_keepalive": True,
+                    }
+                ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi"),
             },
         }

@@ -12,8 +12,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Parallel test workers must not read each other's channel messages or cache keys.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# A live daphne server started by the tests (tests/realtime/live.py) shares the test process's
+# layer prefix through TEST_CHANNEL_LAYER_PREFIX, and its test database (a file, see below).
+_prefix = os.environ.get("TEST_CHANNEL_LAYER_PREFIX") or f"test-{os.getpid()}-{_worker}"
+if os.environ.get("TEST_LIVE_DATABASE_NAME"):  # the live server uses the tests' database
+    DATABASES["default"]["NAME"] = os.environ["TEST_LIVE_DATABASE_NAME"]
 if REDIS_URL:
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{os.getpid()}-{_worker}"
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = _prefix
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -24,7 +29,7 @@ if REDIS_URL:
 
 # SQLite: test in a file, not the default shared-cache in-memory database, where a second
 # connection (a test's worker thread) fails at once with "database table is locked" instead of
-# waiting out the writer as the busy timeout makes it do on a file.
+# waiting out the writer as the busy timeout makes it do on a file; a live server can open it too.
 # The file lives in the temp folder, one per checkout and test worker (none in the repository).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]

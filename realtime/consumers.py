@@ -1,0 +1,180 @@
+"""LiveConsumer: one socket per browser tab at /ws/ (REALTIME.md).
+
+Messages for one consumer (client frames and layer messages) are handled one at a time, so a
+`resume` replay cannot interleave with live notifications; `last_sent_id` drops the duplicates.
+"""
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from realtime import selectors
+from realtime.fanout import movie_relay
+from realtime.groups import user_group
+from realtime.models import Notification
+from realtime.protocol import (
+    MAX_FRAME_BYTES,
+    MAX_SUBSCRIPTIONS,
+    ProtocolError,
+    error_text,
+    frame_text,
+    parse_client_frame,
+)
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_BIG = 1009  # under realtime.server autobahn sends it before a frame this big gets here
+CLOSE_UNAVAILABLE = 4503  # channel layer down: reconnect later (daphne only sends 1000, 3000-4999)
+
+
+def _notification_text(notification: Notification) -> str:
+    return frame_text(
+        id=notification.seq,
+        type=notification.type,
+        data=notification.data,
+        ts=notification.created_at,
+    )
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    user_id: int | None = None
+    last_sent_id = 0
+    _expiry: asyncio.Task | None = None
+
+    async def connect(self) -> None:
+        await self.accept()  # a close before accept reaches the browser only as 1006
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        self.subscriptions: set[int] = set()
+        expires = self.scope.get("token_exp")
+        if expires is not None:
+            self._expiry = asyncio.create_task(self._close_at(expires))
+        try:
+            await self.channel_layer.group_add(user_group(user.id), self.channel_name)
+        except Exception:
+            logger.exception("Channel layer unavailable; closing socket")
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
+        self.groups.append(user_group(user.id))
+        self.user_id = user.id
+        # Joined first, then read: any notification newer than this arrives live.
+        self.last_sent_id = await database_sync_to_async(selectors.notification_last_id)(
+            user_id=user.id
+        )
+        hello = {
+            "user": {"id": user.id, "username": user.username},
+            "last_event_id": self.last_sent_id,
+        }
+        await self.send(text_data=frame_text(type="hello", data=hello))
+
+    async def _close_at(self, expires: int) -> None:
+        await asyncio.sleep(max(0.0, expires - time.time()))
+        await self.close(code=CLOSE_UNAUTHORIZED)
+
+    async def disconnect(self, code: int) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        for movie_id in getattr(self, "subscriptions", ()):
+            await movie_relay().discard(movie_id, self)
+
+    # Client frames ---------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        size = len(bytes_data) if bytes_data is not None else len(text_data or "")
+        if size > MAX_FRAME_BYTES // 4 and bytes_data is None:
+            size = len((text_data or "").encode())
+        if size > MAX_FRAME_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if self.user_id is None:
+            return  # closing (4401); ignore what the client still sends
+        try:
+            if text_data is None:
+                raise ProtocolError("invalid_frame", "Binary frames are not supported.")
+            frame = parse_client_frame(text_data)
+            await getattr(self, f"action_{frame.action}")(frame)
+        except ProtocolError as exc:
+            await self.send(text_data=error_text(exc.code, exc.message))
+
+    async def action_ping(self, frame: Any) -> None:
+        await self.send(text_data=frame_text(type="pong", data={}))
+
+    async def action_subscribe(self, frame: Any) -> None:
+        movie_id = frame.movie_id
+        if movie_id not in self.subscriptions:
+            if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+                raise ProtocolError(
+                    "too_many_subscriptions",
+                    f"At most {MAX_SUBSCRIPTIONS} movie subscriptions per socket.",
+                )
+            if not await database_sync_to_async(selectors.movie_exists)(movie_id=movie_id):
+                raise ProtocolError("not_found", "Movie not found")
+            try:
+                await movie_relay().add(movie_id, self)
+            except Exception as exc:  # the channel layer is down; the socket stays usable
+                logger.exception("Could not subscribe to movie %s", movie_id)
+                raise ProtocolError("unavailable", "Live updates are unavailable; retry.") from exc
+            self.subscriptions.add(movie_id)
+        data = {"stream": "movie", "movie_id": movie_id}
+        await self.send(text_data=frame_text(type="subscribed", data=data))
+
+    async def action_unsubscribe(self, frame: Any) -> None:
+        movie_id = frame.movie_id
+        if movie_id in self.subscriptions:
+            self.subscriptions.discard(movie_id)
+            await movie_relay().discard(movie_id, self)
+        data = {"stream": "movie", "movie_id": movie_id}
+        await self.send(text_data=frame_text(type="unsubscribed", data=data))
+
+    async def action_resume(self, frame: Any) -> None:
+        assert self.user_id is not None  # noqa: S101 (only authenticated sockets get here)
+        replay = await database_sync_to_async(selectors.notifications_after)(
+            user_id=self.user_id, last_event_id=frame.last_event_id
+        )
+        if replay.resync_required:
+            self.last_sent_id = max(self.last_sent_id, replay.last_id)
+            data = {"last_event_id": replay.last_id}
+            await self.send(text_data=frame_text(type="resync_required", data=data))
+            return
+        for notification in replay.notifications:
+            await self.send(text_data=_notification_text(notification))
+        self.last_sent_id = max(self.last_sent_id, replay.last_id)
+        await self.send(
+            text_data=frame_text(type="resumed", data={"last_event_id": replay.last_id})
+        )
+
+    # Layer messages (realtime/events.py) ------------------------------------------------------
+
+    async def notification_push(self, message: dict[str, Any]) -> None:
+        event_id = message.get("id")
+        if event_id is None or self.user_id is None:
+            return
+        if event_id <= self.last_sent_id:
+            return  # already delivered by a resume (or announced by hello)
+        if event_id > self.last_sent_id + 1:
+            # An earlier id is still in flight or was lost by the layer: it is committed, so
+            # send it from the backlog first and keep the order.
+            replay = await database_sync_to_async(selectors.notifications_after)(
+                user_id=self.user_id, last_event_id=self.last_sent_id
+            )
+            for notification in replay.notifications:
+                if notification.seq < event_id:
+                    await self.send(text_data=_notification_text(notification))
+        await self.send(text_data=message["text"])
+        self.last_sent_id = event_id
+
+    async def stream_push(self, message: dict[str, Any]) -> None:
+        """Movie events normally reach sockets through realtime.fanout.MovieRelay; this handles
+        one sent to the consumer's own channel."""
+        text = message.get("text") or frame_text(type=message["event"], data=message["data"])
+        await self.send(text_data=text)
+
+    async def session_ended(self, message: dict[str, Any]) -> None:
+        await self.close(code=CLOSE_UNAUTHORIZED)

@@ -1,0 +1,63 @@
+"""Writes of the realtime app: the personal-notification backlog."""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from realtime.models import Notification, NotificationCounter
+
+BACKLOG_MIN_COUNT = 200  # the newest 200 per user are always kept ...
+BACKLOG_MIN_AGE = datetime.timedelta(hours=24)  # ... and anything younger than a day
+PRUNE_EVERY = 50  # notification_create prunes the user's backlog on every 50th id
+
+
+def _next_id(*, user_id: int) -> int:
+    """Take the user's next event id.
+
+    The UPDATE takes the counter row's lock (what `select_for_update` takes on Postgres; on SQLite
+    it takes the database write lock before the read) and keeps it until the caller commits, so
+    a later id can never commit before an earlier one.
+    """
+    counters = NotificationCounter.objects.filter(user_id=user_id)
+    if not counters.update(last_id=F("last_id") + 1):
+        NotificationCounter.objects.bulk_create(
+            [NotificationCounter(user_id=user_id, last_id=0)], ignore_conflicts=True
+        )
+        counters.update(last_id=F("last_id") + 1)
+    return counters.values_list("last_id", flat=True).get()
+
+
+def notification_create(*, user_id: int, type: str, data: dict[str, Any]) -> Notification:
+    """Append to the user's backlog inside the caller's transaction (rolled back with it)."""
+    with transaction.atomic(savepoint=False):
+        seq = _next_id(user_id=user_id)
+        notification = Notification.objects.create(user_id=user_id, seq=seq, type=type, data=data)
+        if seq % PRUNE_EVERY == 0:
+            notification_prune(user_id=user_id, last_id=seq)
+    return notification
+
+
+def notification_prune(*, user_id: int | None = None, last_id: int | None = None) -> int:
+    """Drop notifications that are both outside the newest 200 and older than 24 h.
+
+    With a user, prunes that user's backlog (cheap: one indexed delete); without one, everybody's.
+    Returns how many rows were deleted.
+    """
+    cutoff = timezone.now() - BACKLOG_MIN_AGE
+    old = Notification.objects.filter(created_at__lt=cutoff)
+    if user_id is not None:
+        if last_id is None:
+            last_id = (
+                NotificationCounter.objects.filter(user_id=user_id)
+                .values_list("last_id", flat=True)
+                .first()
+                or 0
+            )
+        old = old.filter(user_id=user_id, seq__lte=last_id - BACKLOG_MIN_COUNT)
+    else:
+        old = old.filter(seq__lte=F("user__notificationcounter__last_id") - BACKLOG_MIN_COUNT)
+    deleted, _ = old.delete()
+    return deleted
