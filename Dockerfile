@@ -21,5 +21,5 @@ RUN DJANGO_SETTINGS_MODULE=mcbackend.settings.local python manage.py collectstat
 USER app
 EXPOSE 8000
 ENV DJANGO_SETTINGS_MODULE=mcbackend.settings.production
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", \
-     "--ping-interval", "20", "--ping-timeout", "30", "mcbackend.asgi:application"]
+CMD ["python", "-m", "realtime.server", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", \
+     "mcbackend.asgi:application"]
