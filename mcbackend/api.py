@@ -32,7 +32,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable (down, restarting, connection lost): a temporary outage,
         # not a bug. Answer fast with 503 so clients and load balancers retry.
-        logger.error("Database unavailable: %s", exc)
+        logger.warning("Database unavailable: %s", exc)
         return Response(
             {"message": "Service temporarily unavailable"},
             status=503,
