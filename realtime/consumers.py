@@ -11,6 +11,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import InterfaceError, OperationalError
 
 from realtime import selectors
 from realtime.fanout import movie_relay
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_BIG = 1009  # under realtime.server autobahn sends it before a frame this big gets here
-CLOSE_UNAVAILABLE = 4503  # channel layer down: reconnect later (daphne only sends 1000, 3000-4999)
+CLOSE_UNAVAILABLE = 4503  # layer or database down: reconnect later (daphne sends 1000, 3000-4999)
 
 
 def _notification_text(notification: Notification) -> str:
@@ -83,6 +84,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         await self.accept()  # a close before accept reaches the browser only as 1006
+        if self.scope.get("database_unavailable"):
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
@@ -100,9 +104,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.groups.append(user_group(user.id))
         self.user_id = user.id
         # Joined first, then read: any notification newer than this arrives live.
-        self.last_sent_id = await database_sync_to_async(selectors.notification_last_id)(
-            user_id=user.id
-        )
+        try:
+            self.last_sent_id = await database_sync_to_async(selectors.notification_last_id)(
+                user_id=user.id
+            )
+        except (OperationalError, InterfaceError):
+            logger.warning("Database unavailable; closing socket", exc_info=True)
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
         hello = {
             "user": {"id": user.id, "username": user.username},
             "last_event_id": self.last_sent_id,

@@ -12,7 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
-from tests.realtime.conftest import access_token_for
+from tests.realtime.conftest import Socket, access_token_for, handshake_headers, run
 from tests.realtime.live import _free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,3 +109,12 @@ def test_requests_succeed_again_once_the_database_is_back(token, database_down):
     assert down.status_code == 503
     assert back.status_code == 200
     assert back.json()["username"] == "alice"
+
+
+def test_websocket_handshake_is_told_to_come_back_later(token, database_down):
+    async def scenario() -> int | None:
+        socket = Socket(handshake_headers(cookie=token))
+        assert await socket.connect()
+        return await socket.receive_close()
+
+    assert run(scenario()) == 4503  # not 4401: the session is not over
