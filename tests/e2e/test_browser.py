@@ -24,7 +24,7 @@ from movies.models import Comment
 from tests.factories import PASSWORD, MovieFactory, UserFactory
 from tests.realtime.live import LiveServer, start_live_server, stop_live_server
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
