@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.urls import URLPattern, path
 from rest_framework import exceptions
@@ -20,11 +21,23 @@ from mcbackend.parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
 
+# Seconds a client should wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER = 5
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render API errors as `{"message": ...}`, or DRF's `{"field": [...]}` for field errors."""
     if isinstance(exc, ApplicationError):
         return Response({"message": exc.message, **exc.extra}, status=exc.status_code)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is unreachable (down, restarting, connection lost): a temporary outage,
+        # not a bug. Answer fast with 503 so clients and load balancers retry.
+        logger.warning("Database unavailable: %s", exc)
+        return Response(
+            {"message": "Service temporarily unavailable"},
+            status=503,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found")
     elif isinstance(exc, RequestDataTooBig):

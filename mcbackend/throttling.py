@@ -1,5 +1,10 @@
-"""Fixed-window rate limits on the shared cache (Redis in production, so all workers agree)."""
+"""Fixed-window rate limits on the shared cache (Redis in production, so all workers agree).
 
+When the cache is unreachable (Redis down) the limits fail open: requests are served uncounted
+and a warning is logged, so a Redis outage degrades rate limiting instead of failing every request.
+"""
+
+import logging
 import re
 import time
 from dataclasses import dataclass
@@ -8,6 +13,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\w*\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -36,12 +43,23 @@ class RateLimit:
         self.retry_after = (window + 1) * self.period - time.time()
 
     def count(self) -> int:
-        return int(cache.get(self.key, 0))
+        try:
+            return int(cache.get(self.key, 0))
+        except Exception as exc:  # cache unreachable: fail open (module docstring)
+            logger.warning("Rate limit %s not checked, cache unavailable: %s", self.scope, exc)
+            return 0
 
     def exceeded(self) -> bool:
         return self.count() >= self.limit
 
     def hit(self) -> int:
+        try:
+            return self._hit()
+        except Exception as exc:  # cache unreachable: fail open (module docstring)
+            logger.warning("Rate limit %s not counted, cache unavailable: %s", self.scope, exc)
+            return 0
+
+    def _hit(self) -> int:
         if cache.add(self.key, 1, timeout=self.period + 1):
             return 1
         try:

@@ -11,6 +11,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import InterfaceError, OperationalError
 
 from realtime import selectors
 from realtime.fanout import movie_relay
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_BIG = 1009  # under realtime.server autobahn sends it before a frame this big gets here
-CLOSE_UNAVAILABLE = 4503  # channel layer down: reconnect later (daphne only sends 1000, 3000-4999)
+CLOSE_UNAVAILABLE = 4503  # layer or database down: reconnect later (daphne sends 1000, 3000-4999)
 
 
 def _notification_text(notification: Notification) -> str:
@@ -41,13 +42,51 @@ def _notification_text(notification: Notification) -> str:
     )
 
 
+def _forget_failed_channels(layer: Any) -> None:
+    """Drop the queues channels_redis' pub/sub layer keeps for channels it failed to subscribe.
+
+    `new_channel()` registers the channel's queue before subscribing and leaves it behind when the
+    subscribe fails (Redis down), so without this every refused socket would leak one entry for
+    the life of the process. Channels that are not subscribed and hold no message are dropped; a
+    consumer whose subscribe is still in flight re-registers its queue on its first `receive()`.
+    """
+    try:
+        loop_layer = layer._get_layer()
+        subscribed = set().union(*(shard._subscribed_to for shard in loop_layer._shards))
+        for name, queue in list(loop_layer.channels.items()):
+            if name not in subscribed and queue.empty():
+                del loop_layer.channels[name]
+    except AttributeError:  # another layer (in-memory) or another channels_redis version
+        return
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     user_id: int | None = None
     last_sent_id = 0
     _expiry: asyncio.Task | None = None
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+            return
+        except Exception:
+            if hasattr(self, "channel_receive"):
+                raise  # the consumer was running: not a failure to join the layer
+            logger.exception("Channel layer unavailable; closing socket")
+            _forget_failed_channels(self.channel_layer)
+        # The layer failed before the consumer started (the per-socket channel could not be
+        # subscribed, e.g. Redis down): answer as connect() does, accept then close with 4503,
+        # rather than let daphne answer the handshake with a bare 500 the page sees as 1006.
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+
     async def connect(self) -> None:
         await self.accept()  # a close before accept reaches the browser only as 1006
+        if self.scope.get("database_unavailable"):
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHORIZED)
@@ -65,9 +104,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.groups.append(user_group(user.id))
         self.user_id = user.id
         # Joined first, then read: any notification newer than this arrives live.
-        self.last_sent_id = await database_sync_to_async(selectors.notification_last_id)(
-            user_id=user.id
-        )
+        try:
+            self.last_sent_id = await database_sync_to_async(selectors.notification_last_id)(
+                user_id=user.id
+            )
+        except (OperationalError, InterfaceError):
+            logger.warning("Database unavailable; closing socket", exc_info=True)
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
         hello = {
             "user": {"id": user.id, "username": user.username},
             "last_event_id": self.last_sent_id,

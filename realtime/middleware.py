@@ -4,9 +4,11 @@
 trusted origin (cross-site WebSocket hijacking); a foreign or `null` Origin is refused whatever
 the token. Refusal is a close before accept, which daphne answers with HTTP 403.
 `JwtAuthMiddleware` then puts `user` (AnonymousUser when the token is missing or invalid) and
-`token_exp` (unix time) in the scope; the consumer closes anonymous sockets with 4401.
+`token_exp` (unix time) in the scope; the consumer closes anonymous sockets with 4401, and with
+4503 when the database could not be reached (`database_unavailable`).
 """
 
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -14,6 +16,7 @@ from channels.middleware import BaseMiddleware
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import InterfaceError, OperationalError
 from django.http.cookie import parse_cookie
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -22,6 +25,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.auth import origin_is_trusted, user_for_access_token
 
 Scope = dict[str, Any]
+
+logger = logging.getLogger(__name__)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -76,6 +81,13 @@ def _authenticate(raw: str) -> tuple[Any, int | None]:
 class JwtAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> Any:
         raw, _source = handshake_token(scope)
-        user, expires = await _authenticate(raw) if raw else (AnonymousUser(), None)
-        scope = {**scope, "user": user, "token_exp": expires}
+        unavailable = False
+        try:
+            user, expires = await _authenticate(raw) if raw else (AnonymousUser(), None)
+        except (OperationalError, InterfaceError) as exc:
+            # The database is down: the consumer closes with 4503 (come back later), not 4401,
+            # which would tell the page its session is over.
+            logger.warning("WebSocket handshake: database unavailable: %s", exc)
+            user, expires, unavailable = AnonymousUser(), None, True
+        scope = {**scope, "user": user, "token_exp": expires, "database_unavailable": unavailable}
         return await super().__call__(scope, receive, send)

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CHANNEL_LAYERS, DATABASES, REDIS_URL
+from .base import BASE_DIR, CACHES, CHANNEL_LAYERS, DATABASES, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -19,13 +19,7 @@ if os.environ.get("TEST_LIVE_DATABASE_NAME"):  # the live server uses the tests'
     DATABASES["default"]["NAME"] = os.environ["TEST_LIVE_DATABASE_NAME"]
 if REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = _prefix
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-{os.getpid()}-{_worker}",
-        }
-    }
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}-{_worker}"
 
 # SQLite: test in a file, not the default shared-cache in-memory database, where a second
 # connection (a test's worker thread) fails at once with "database table is locked" instead of

@@ -40,8 +40,15 @@ class LiveServer:
         assert response.status_code == 204
 
 
-@pytest.fixture(scope="module")
-def live_server_ws(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
+def start_live_server(
+    *, extra_env: dict[str, str] | None = None, drop_env: tuple[str, ...] = (), timeout: float = 30
+) -> tuple[subprocess.Popen, LiveServer]:
+    """Start daphne on a free port and wait for /api/health/ to answer 200.
+
+    By default it serves the tests' database and channel layer; `extra_env` overrides (e.g.
+    TRUSTED_ORIGINS, REDIS_URL, DATABASE_URL) and `drop_env` removes variables. The caller stops it
+    with `stop_live_server`.
+    """
     port = _free_port()
     env = {
         **os.environ,
@@ -52,13 +59,16 @@ def live_server_ws(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
     prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix")
     if prefix:
         env["TEST_CHANNEL_LAYER_PREFIX"] = prefix
+    env.update(extra_env or {})
+    for name in drop_env:
+        env.pop(name, None)
     command = [sys.executable, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(port)]
     process = subprocess.Popen(
         [*command, "tests.realtime.live_asgi:application"], cwd=ROOT, env=env
     )
     server = LiveServer(port)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if requests.get(f"{server.url}/api/health/", timeout=1).status_code == 200:
@@ -68,7 +78,25 @@ def live_server_ws(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
             assert process.poll() is None, "daphne exited"
             assert time.monotonic() < deadline, "daphne did not start"
             time.sleep(0.2)
+    except BaseException:
+        stop_live_server(process)
+        raise
+    return process, server
+
+
+def stop_live_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_server_ws(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
+    process, server = start_live_server()
+    try:
         yield server
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_live_server(process)
