@@ -79,6 +79,17 @@ def _all_reduce(tensor: torch.Tensor) -> torch.Tensor:
     return tensor
 
 
+def _all_reduce_grads(model: torch.nn.Module) -> None:
+    """Sum gradients over ranks in one flat all_reduce (every rank has the same parameters)."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset : offset + g.numel()].view_as(g))
+        offset += g.numel()
+
+
 def _baseline(
     data: _Encoded,
     n_users: int,
@@ -205,8 +216,7 @@ def _fit_mf(
             opt.zero_grad(set_to_none=False)
             total.backward()
             if world > 1:
-                for p in model.parameters():
-                    dist.all_reduce(p.grad)
+                _all_reduce_grads(model)
             opt.step()
             sq_sum += (err.detach() ** 2).sum()
         train_mse = float(_all_reduce(sq_sum) / n_total)
