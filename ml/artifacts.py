@@ -102,7 +102,6 @@ def save_artifact(
         "hyper_parameters": hyper,
         "model": {
             "dim": result.model.dim,
-            "context": result.model.context,
             "ranker_items": int(result.ranker.kept.numel()),
         },
         "best_epoch": result.best_epoch,
@@ -127,9 +126,7 @@ def write_learning_curve(path: Path, *, history: list[dict[str, float]]) -> None
     fig, (ax_loss, ax_rmse) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(epochs, [row["train_loss"] for row in history], label="train MSE")
     if "val_loss" in history[0]:
-        ax_loss.plot(
-            epochs, [row["val_loss"] for row in history], label="validation MSE"
-        )
+        ax_loss.plot(epochs, [row["val_loss"] for row in history], label="validation MSE")
         ax_rmse.plot(epochs, [row["val_rmse"] for row in history], color="tab:green")
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("loss")
@@ -153,7 +150,6 @@ def load_artifact(path: Path) -> Artifact:
         n_users=n_users,
         n_items=len(movies),
         dim=dim,
-        context=mf_state["context_factors"].shape[0] > 0,
     )
     model.load_state_dict(mf_state)
     ranker = EASE(n_items=len(movies), n_kept=state["ranker"]["kept"].numel())

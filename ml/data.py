@@ -23,9 +23,7 @@ def load_ratings(source: str | Path | pd.DataFrame) -> pd.DataFrame:
                     return load_ratings(path / name)
             raise FileNotFoundError(f"no ratings.csv or ratings.dat in {path}")
         if path.suffix == ".dat":
-            frame = pd.read_csv(
-                path, sep="::", engine="python", names=COLUMNS, encoding="latin-1"
-            )
+            frame = pd.read_csv(path, sep="::", engine="python", names=COLUMNS, encoding="latin-1")
         else:
             frame = pd.read_csv(path)
     missing = [c for c in COLUMNS if c not in frame.columns]
@@ -49,9 +47,7 @@ class IdMap:
     """External id <-> dense index. Indices follow the sorted order of the ids."""
 
     def __init__(self, ids: Iterable[int]) -> None:
-        self.ids = np.unique(
-            np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
-        )
+        self.ids = np.unique(np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids))
         self.ids = self.ids.astype(np.int64)
         self._index = {int(x): i for i, x in enumerate(self.ids.tolist())}
 
@@ -69,9 +65,7 @@ class IdMap:
         values = np.asarray(external_ids, dtype=np.int64)
         pos = np.searchsorted(self.ids, values)
         pos = np.clip(pos, 0, max(len(self.ids) - 1, 0))
-        found = (
-            (self.ids[pos] == values) if len(self.ids) else np.zeros(len(values), bool)
-        )
+        found = (self.ids[pos] == values) if len(self.ids) else np.zeros(len(values), bool)
         return np.where(found, pos, -1)
 
     def to_id(self, index: np.ndarray | int) -> np.ndarray | int:

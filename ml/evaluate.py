@@ -21,16 +21,12 @@ Lists = Mapping[int, Sequence[int]]
 Relevant = Mapping[int, Collection[int]]
 
 
-def rmse(
-    y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray
-) -> float:
+def rmse(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray) -> float:
     diff = np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)
     return float(np.sqrt(np.mean(diff**2)))
 
 
-def mae(
-    y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray
-) -> float:
+def mae(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray) -> float:
     diff = np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)
     return float(np.mean(np.abs(diff)))
 
@@ -55,8 +51,7 @@ def recall_at_k(recommended: Lists, relevant: Relevant, *, k: int = 10) -> float
     if not users:
         return 0.0
     vals = [
-        len(set(recommended.get(u, [])[:k]) & set(relevant[u])) / len(relevant[u])
-        for u in users
+        len(set(recommended.get(u, [])[:k]) & set(relevant[u])) / len(relevant[u]) for u in users
     ]
     return float(np.mean(vals))
 
@@ -97,9 +92,7 @@ def evaluate_recommender(
     all training movies minus the user's training movies, relevant = test ratings >= threshold."""
     start = time.perf_counter()
     history = {
-        int(u): dict(
-            zip(g["movieId"].astype(int), g["rating"].astype(float), strict=True)
-        )
+        int(u): dict(zip(g["movieId"].astype(int), g["rating"].astype(float), strict=True))
         for u, g in train.groupby("userId")
     }
     truth, preds = [], []
@@ -114,9 +107,7 @@ def evaluate_recommender(
         rel = set(g.loc[g["rating"] >= relevance_threshold, "movieId"].astype(int))
         if rel:
             relevant[user] = rel
-            recommended[user] = [
-                m for m, _ in rec.recommend(ratings=rated, k=k, user_id=user)
-            ]
+            recommended[user] = [m for m, _ in rec.recommend(ratings=rated, k=k, user_id=user)]
     catalogue = set(train["movieId"].astype(int))
     return {
         "rmse": rmse(truth, preds),
@@ -139,9 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ml.evaluate")
     parser.add_argument("--train", required=True)
     parser.add_argument("--test", required=True)
-    parser.add_argument(
-        "--artifact", help="evaluate this artifact instead of training one"
-    )
+    parser.add_argument("--artifact", help="evaluate this artifact instead of training one")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=TrainConfig().seed)
     parser.add_argument("--out", help="also write the JSON here")

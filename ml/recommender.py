@@ -80,18 +80,14 @@ class Recommender:
     def knows_user(self, user_id: int) -> bool:
         return int(user_id) in self._users
 
-    def _encode(
-        self, ratings: Mapping[int, float]
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def _encode(self, ratings: Mapping[int, float]) -> tuple[torch.Tensor, torch.Tensor]:
         idx, stars = [], []
         for movie_id, value in ratings.items():
             i = self._movie_index.get(int(movie_id))
             if i is not None:
                 idx.append(i)
                 stars.append(float(value))
-        return torch.tensor(idx, dtype=torch.long), torch.tensor(
-            stars, dtype=torch.float32
-        )
+        return torch.tensor(idx, dtype=torch.long), torch.tensor(stars, dtype=torch.float32)
 
     def recommend(
         self,
@@ -117,11 +113,7 @@ class Recommender:
             else:
                 scores = self._popularity.clone()
             scores[items] = float("-inf")
-            blocked = [
-                self._movie_index[m]
-                for m in map(int, exclude)
-                if m in self._movie_index
-            ]
+            blocked = [self._movie_index[m] for m in map(int, exclude) if m in self._movie_index]
             if blocked:
                 scores[torch.tensor(blocked, dtype=torch.long)] = float("-inf")
             n = min(k, len(scores))
@@ -146,15 +138,15 @@ class Recommender:
         with torch.inference_mode():
             items, stars = self._encode(ratings)
             bias, vec = self.model.fold_in(items, stars)
-            idx = np.array(
-                [self._movie_index.get(int(m), -1) for m in movie_ids], dtype=np.int64
-            )
+            idx = np.array([self._movie_index.get(int(m), -1) for m in movie_ids], dtype=np.int64)
             known = torch.from_numpy(idx >= 0)
             out = torch.full((len(idx),), float(self.model.global_mean + bias))
             if bool(known.any()):
-                out[known] = self.model.predict_items(
-                    bias, vec, torch.from_numpy(idx)[known]
-                )
+                wanted = torch.from_numpy(idx)[known]
+                out[known] = self.model.predict_items(bias, vec, wanted)
+                if len(items) and float(self.ranker.alpha):
+                    residuals = stars - self.model.predict_items(bias, vec, items)
+                    out[known] += self.ranker.correction(items, residuals)[wanted]
             return out.clamp(MIN_STARS, MAX_STARS).tolist()
 
     def similar(self, movie_id: int, *, k: int = 10, min_support: int = 5) -> list[int]:

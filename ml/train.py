@@ -25,7 +25,6 @@ from ml.model import EASE, MatrixFactorization
 @dataclass(frozen=True)
 class TrainConfig:
     dim: int = 64
-    context: bool = False
     epochs: int = 300
     lr: float = 0.03
     reg: float = 0.1
@@ -36,12 +35,14 @@ class TrainConfig:
     val_fraction: float = 0.05
     refit: bool = True
     seed: int = 42
-    base_user_reg: float = 10.0
+    base_user_reg: float = 10.0  # only for initialising the biases
     base_item_reg: float = 25.0
     ease_lambda: float = 200.0
     ease_dropout: float = 0.25
     ease_min_support: int = 3
     rank_blend: float = 0.1
+    resid_alpha: float = -1.0  # < 0: fitted on the validation split; 0 disables the correction
+    resid_beta: float = 0.1
     progress: bool = False
 
 
@@ -90,41 +91,6 @@ def _all_reduce_grads(model: torch.nn.Module) -> None:
         offset += g.numel()
 
 
-def _baseline(
-    data: _Encoded,
-    n_users: int,
-    n_items: int,
-    mu: float,
-    *,
-    item_reg: float,
-    user_reg: float,
-) -> torch.Tensor:
-    """Regularised item offsets (used only to centre ratings for the residual context)."""
-    resid = data.ratings - mu
-    sums = torch.zeros(n_items, dtype=torch.float64).index_add_(
-        0, data.items, resid.double()
-    )
-    counts = torch.bincount(data.items, minlength=n_items).double()
-    return (sums / (counts + item_reg)).float()
-
-
-def _design(model: MatrixFactorization, data: _Encoded, n_users: int) -> torch.Tensor:
-    """Sparse (users x 2*items): [1/sqrt(n_u) | centred residual/sqrt(n_u)]."""
-    n_items = model.n_items
-    counts = torch.bincount(data.users, minlength=n_users).float()
-    base = data.ratings - model.global_mean - model.base_item_bias[data.items]
-    user_sum = torch.zeros(n_users).index_add_(0, data.users, base)
-    offset = user_sum / (counts + model.base_user_reg)
-    resid = base - offset[data.users]
-    scale = counts.clamp(min=1).rsqrt()[data.users]
-    rows = torch.cat([data.users, data.users])
-    cols = torch.cat([data.items, data.items + n_items])
-    vals = torch.cat([scale, resid * scale])
-    return torch.sparse_coo_tensor(
-        torch.stack([rows, cols]), vals, (n_users, 2 * n_items)
-    ).coalesce()
-
-
 def _fit_mf(
     *,
     fit: _Encoded,
@@ -141,37 +107,26 @@ def _fit_mf(
         n_users=n_users,
         n_items=n_items,
         dim=config.dim,
-        context=config.context,
         init_std=config.init_std,
         seed=config.seed,
     )
     mu = float(fit.ratings.double().mean())
-    model.global_mean.fill_(mu)
-    model.base_item_bias.copy_(
-        _baseline(
-            fit,
-            n_users,
-            n_items,
-            mu,
-            item_reg=config.base_item_reg,
-            user_reg=config.base_user_reg,
-        )
-    )
-    model.base_user_reg.fill_(config.base_user_reg)
+    user_n = torch.bincount(fit.users, minlength=n_users).float()
+    item_n = torch.bincount(fit.items, minlength=n_items).float()
     with torch.no_grad():
-        model.item_bias.copy_(model.base_item_bias)
-        base = fit.ratings - mu - model.base_item_bias[fit.items]
+        model.global_mean.fill_(mu)
+        model.reg.fill_(config.reg)
+        model.reg_bias.fill_(config.reg_bias)
+        # Start the biases at regularised means: Adam then needs far fewer epochs.
+        item_sum = torch.zeros(n_items).index_add_(0, fit.items, fit.ratings - mu)
+        model.item_bias.copy_(item_sum / (item_n + config.base_item_reg))
+        base = fit.ratings - mu - model.item_bias[fit.items]
         user_sum = torch.zeros(n_users).index_add_(0, fit.users, base)
-        user_n = torch.bincount(fit.users, minlength=n_users).float()
         model.user_bias.copy_(user_sum / (user_n + config.base_user_reg))
-    model.reg.fill_(config.reg)
-    model.reg_bias.fill_(config.reg_bias)
-    design = _design(model, fit, n_users) if config.context else None
     n_total = len(fit.ratings)
-    user_w = torch.bincount(fit.users, minlength=n_users).float() / n_total
-    item_w = torch.bincount(fit.items, minlength=n_items).float() / n_total
-    # Data-parallel: every rank sees the whole design (a user's context needs all their ratings)
-    # but takes the loss over its own shard of ratings; gradients are summed across ranks.
+    user_w, item_w = user_n / n_total, item_n / n_total
+    # Data-parallel: each rank takes the loss over its own shard of ratings; gradients are summed
+    # across ranks, so every rank applies the same full-data update.
     shard = torch.arange(rank, n_total, world)
     su, si, sr = fit.users[shard], fit.items[shard], fit.ratings[shard]
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -186,55 +141,42 @@ def _fit_mf(
         bar = tqdm(total=epochs, desc="train", unit="epoch", file=sys.stderr)
     for epoch in range(1, epochs + 1):
         model.train()
-        order = (
-            torch.randperm(len(shard), generator=gen) if batch < len(shard) else None
-        )
+        order = torch.randperm(len(shard), generator=gen) if batch < len(shard) else None
         sq_sum = torch.zeros(())
         for start in range(0, len(shard), batch):
             idx = order[start : start + batch] if order is not None else slice(None)
             u, i, r = su[idx], si[idx], sr[idx]
-            ctx = model.user_context(design) if design is not None else None
-            err = model(u, i, ctx) - r
+            err = model(u, i) - r
             frac = len(r) / len(shard)
-            loss = (err**2).sum() / n_total
+            # Per-occurrence penalties, written as frequency-weighted sums over rows.
             reg = config.reg * (
                 (user_w * model.user_factors.pow(2).sum(1)).sum()
                 + (item_w * model.item_factors.pow(2).sum(1)).sum()
             ) + config.reg_bias * (
-                (user_w * model.user_bias**2).sum()
-                + (item_w * model.item_bias**2).sum()
+                (user_w * model.user_bias**2).sum() + (item_w * model.item_bias**2).sum()
             )
-            if config.context:
-                ctx_norm = model.context_factors.pow(2).sum(1)
-                reg = (
-                    reg
-                    + config.reg
-                    * (item_w * (ctx_norm[:n_items] + ctx_norm[n_items:])).sum()
-                )
-            # Scale so that summing gradients over ranks gives the full-data gradient.
-            total = loss / frac + reg / world
+            # Scaled so that the sum over ranks is an unbiased full-data gradient.
+            total = (err**2).sum() / n_total / frac + reg / world
             opt.zero_grad(set_to_none=False)
             total.backward()
             if world > 1:
                 _all_reduce_grads(model)
             opt.step()
             sq_sum += (err.detach() ** 2).sum()
-        train_mse = float(_all_reduce(sq_sum) / n_total)
-        row: dict[str, float] = {"epoch": epoch, "train_loss": train_mse}
+        row: dict[str, float] = {
+            "epoch": epoch,
+            "train_loss": float(_all_reduce(sq_sum) / n_total),
+        }
         if val is not None:
             model.eval()
             with torch.no_grad():
-                ctx = model.user_context(design) if design is not None else None
                 vshard = torch.arange(rank, len(val.ratings), world)
-                verr = (
-                    model(val.users[vshard], val.items[vshard], ctx)
-                    - val.ratings[vshard]
-                )
-                vsq = _all_reduce(torch.stack([(verr**2).sum(), (verr.abs()).sum()]))
-            val_mse = float(vsq[0] / len(val.ratings))
+                verr = model(val.users[vshard], val.items[vshard]) - val.ratings[vshard]
+                vsum = _all_reduce(torch.stack([(verr**2).sum(), verr.abs().sum()]))
+            val_mse = float(vsum[0] / len(val.ratings))
             row["val_loss"] = val_mse
             row["val_rmse"] = val_mse**0.5
-            row["val_mae"] = float(vsq[1] / len(val.ratings))
+            row["val_mae"] = float(vsum[1] / len(val.ratings))
             if val_mse < best[0] - 1e-6:
                 best = (val_mse, epoch, copy.deepcopy(model.state_dict()))
                 bad = 0
@@ -251,21 +193,86 @@ def _fit_mf(
         bar.close()
     if val is not None:
         model.load_state_dict(best[2])
-        return model, best[1]
-    return model, epochs
+        return model.eval(), best[1]
+    return model.eval(), epochs
 
 
-def _gram(
-    items: torch.Tensor, users: torch.Tensor, n_users: int, n_items: int
-) -> torch.Tensor:
+def _fit_ranker(data: _Encoded, n_users: int, n_items: int, config: TrainConfig) -> EASE:
+    counts = torch.bincount(data.items, minlength=n_items)
+    kept = counts >= config.ease_min_support
+    return EASE.fit(
+        gram=_gram(data, kept, n_users),
+        kept=torch.nonzero(kept).flatten(),
+        counts=counts,
+        lam=config.ease_lambda,
+        dropout=config.ease_dropout,
+    )
+
+
+def _gram(data: _Encoded, kept: torch.Tensor, n_users: int, chunk: int = 4096) -> torch.Tensor:
+    """X^T X over the kept movies, users in dense chunks (this rank's users only, then summed)."""
     rank, world = _world()
-    mine = (users % world) == rank
-    u, i = users[mine], items[mine]
-    x = torch.sparse_coo_tensor(
-        torch.stack([u, i]), torch.ones(len(u)), (n_users, n_items)
-    ).coalesce()
-    gram = torch.sparse.mm(x.t().coalesce(), x).to_dense()
+    position = torch.full((len(kept),), -1, dtype=torch.long)
+    position[kept] = torch.arange(int(kept.sum()))
+    m = int(kept.sum())
+    sel = kept[data.items] & ((data.users % world) == rank)
+    users, cols = data.users[sel], position[data.items[sel]]
+    order = torch.argsort(users, stable=True)
+    users, cols = users[order], cols[order]
+    bounds = torch.searchsorted(users, torch.arange(0, n_users + chunk, chunk))
+    gram = torch.zeros(m, m)
+    for c in range(len(bounds) - 1):
+        lo, hi = int(bounds[c]), int(bounds[c + 1])
+        if lo == hi:
+            continue
+        block = torch.zeros(chunk, m)
+        block[users[lo:hi] - c * chunk, cols[lo:hi]] = 1.0
+        gram.addmm_(block.T, block)
     return _all_reduce(gram)
+
+
+def _neighbour_numbers(
+    ranker: EASE, fit: _Encoded, residuals: torch.Tensor, query: _Encoded, n_users: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each query rating (u, i): sum_j B+[j,i] e_uj and sum_j B+[j,i] over u's rated j."""
+    bp = ranker.weights.clamp(min=0)
+    m = bp.shape[0]
+    pos_fit, pos_q = ranker.position[fit.items], ranker.position[query.items]
+    num, den = torch.zeros(len(query.users)), torch.zeros(len(query.users))
+    chunk = max(1, 2_000_000 // max(m, 1))
+    for lo in range(0, n_users, chunk):
+        hi = min(lo + chunk, n_users)
+        f = (fit.users >= lo) & (fit.users < hi) & (pos_fit >= 0)
+        q = (query.users >= lo) & (query.users < hi) & (pos_q >= 0)
+        if not bool(q.any()):
+            continue
+        e = torch.zeros(hi - lo, m)
+        x = torch.zeros(hi - lo, m)
+        e[fit.users[f] - lo, pos_fit[f]] = residuals[f]
+        x[fit.users[f] - lo, pos_fit[f]] = 1.0
+        qu, qp = query.users[q] - lo, pos_q[q]
+        cols = bp[:, qp].T  # (queries, m): B+[j, i] for each query's movie i
+        num[q] = (e[qu] * cols).sum(1)
+        den[q] = (x[qu] * cols).sum(1)
+    return num, den
+
+
+def _fit_alpha(
+    model: MatrixFactorization,
+    ranker: EASE,
+    fit: _Encoded,
+    val: _Encoded,
+    n_users: int,
+    beta: float,
+) -> float:
+    """Least-squares weight of the neighbour correction on the validation ratings."""
+    with torch.no_grad():
+        residuals = fit.ratings - model(fit.users, fit.items)
+        num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
+        corr = num / (den + beta)
+        target = val.ratings - model(val.users, val.items)
+    denom = float((corr * corr).sum())
+    return 0.0 if denom == 0.0 else min(max(float((corr * target).sum()) / denom, 0.0), 5.0)
 
 
 def _encode(frame: pd.DataFrame, users: IdMap, movies: IdMap) -> _Encoded:
@@ -276,10 +283,9 @@ def _encode(frame: pd.DataFrame, users: IdMap, movies: IdMap) -> _Encoded:
     )
 
 
-def train(
-    ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None
-) -> TrainResult:
-    """Fit the rating model (early-stopped on a validation carve-out, then refit) and the ranker."""
+def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None) -> TrainResult:
+    """Fit the rating model (early-stopped on a validation carve-out, then refit on everything),
+    the ranker, and the weight of the ranker-neighbour correction of predicted stars."""
     config = config or TrainConfig()
     start = time.perf_counter()
     frame = load_ratings(ratings)
@@ -289,20 +295,25 @@ def train(
     )
     n_users, n_items = len(users), len(movies)
     full = _encode(frame, users, movies)
-    fit_part, val_part = split_random(
-        frame, test_fraction=config.val_fraction, seed=config.seed
-    )
+    fit_part, val_part = split_random(frame, test_fraction=config.val_fraction, seed=config.seed)
+    fit, val = _encode(fit_part, users, movies), _encode(val_part, users, movies)
     history: list[dict[str, float]] = []
     model, best_epoch = _fit_mf(
-        fit=_encode(fit_part, users, movies),
-        val=_encode(val_part, users, movies),
+        fit=fit,
+        val=val,
         n_users=n_users,
         n_items=n_items,
         config=config,
         epochs=config.epochs,
         history=history,
     )
-    best_row = history[best_epoch - 1] if best_epoch else {}
+    metrics = {k: history[best_epoch - 1][k] for k in ("val_rmse", "val_mae")}
+    alpha = config.resid_alpha
+    if alpha < 0:
+        val_ranker = _fit_ranker(fit, n_users, n_items, config)
+        alpha = _fit_alpha(model, val_ranker, fit, val, n_users, config.resid_beta)
+        del val_ranker
+    metrics["resid_alpha"] = alpha
     if config.refit:
         model, _ = _fit_mf(
             fit=full,
@@ -313,30 +324,20 @@ def train(
             epochs=max(best_epoch, 1),
             history=None,
         )
-    counts = torch.bincount(full.items, minlength=n_items)
-    gram = _gram(full.items, full.users, n_users, n_items)
-    ranker = EASE.fit(
-        gram=gram,
-        counts=counts,
-        lam=config.ease_lambda,
-        dropout=config.ease_dropout,
-        min_support=config.ease_min_support,
-    )
+    ranker = _fit_ranker(full, n_users, n_items, config)
     ranker.blend.fill_(config.rank_blend)
-    model.eval()
+    ranker.alpha.fill_(alpha)
+    ranker.beta.fill_(config.resid_beta)
     return TrainResult(
         model=model,
         ranker=ranker,
         users=users,
         movies=movies,
-        item_counts=counts,
+        item_counts=torch.bincount(full.items, minlength=n_items),
         config=config,
         history=history,
         best_epoch=best_epoch,
-        metrics={
-            "val_rmse": best_row.get("val_rmse", float("nan")),
-            "val_mae": best_row.get("val_mae", float("nan")),
-        },
+        metrics=metrics,
         data_cutoff=int(frame["timestamp"].max()),
         train_seconds=time.perf_counter() - start,
     )
@@ -345,24 +346,12 @@ def train(
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     defaults = TrainConfig()
     parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__)
-    parser.add_argument(
-        "--ratings", required=True, help="ratings folder, .csv(.gz) or .dat"
-    )
-    parser.add_argument(
-        "--out", default="artifacts", help="artifact root; writes <out>/<version>/"
-    )
-    parser.add_argument(
-        "--test", help="optional held-out ratings to evaluate the artifact on"
-    )
-    parser.add_argument(
-        "--distributed", action="store_true", help="torchrun data-parallel (gloo)"
-    )
-    parser.add_argument(
-        "--max-rmse", type=float, help="exit non-zero if validation RMSE exceeds"
-    )
-    parser.add_argument(
-        "--threads", type=int, default=0, help="torch threads (0: torch default)"
-    )
+    parser.add_argument("--ratings", required=True, help="ratings folder, .csv(.gz) or .dat")
+    parser.add_argument("--out", default="artifacts", help="artifact root; writes <out>/<version>/")
+    parser.add_argument("--test", help="optional held-out ratings to evaluate the artifact on")
+    parser.add_argument("--distributed", action="store_true", help="torchrun data-parallel (gloo)")
+    parser.add_argument("--max-rmse", type=float, help="exit non-zero if validation RMSE exceeds")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
     for f in dataclasses.fields(TrainConfig):
         if f.name == "progress":
             continue

@@ -19,13 +19,9 @@ def planted_ratings(seed: int = 0) -> pd.DataFrame:
     for user in range(1, N_USERS + 1):
         likes, dislikes = (GROUP_A, GROUP_B) if user % 2 else (GROUP_B, GROUP_A)
         for movie in rng.choice(likes, size=12, replace=False):
-            rows.append(
-                (user, int(movie), float(rng.choice([4.0, 4.5, 5.0])), 1000 + len(rows))
-            )
+            rows.append((user, int(movie), float(rng.choice([4.0, 4.5, 5.0])), 1000 + len(rows)))
         for movie in rng.choice(dislikes, size=3, replace=False):
-            rows.append(
-                (user, int(movie), float(rng.choice([1.0, 1.5, 2.0])), 1000 + len(rows))
-            )
+            rows.append((user, int(movie), float(rng.choice([1.0, 1.5, 2.0])), 1000 + len(rows)))
     return pd.DataFrame(rows, columns=["userId", "movieId", "rating", "timestamp"])
 
 

@@ -18,10 +18,7 @@ def test_id_map_round_trip_and_unknown() -> None:
 
 def test_loaders_agree(tmp_path: Path, ratings: pd.DataFrame) -> None:
     ratings.to_csv(tmp_path / "ratings.csv", index=False)
-    lines = [
-        f"{r.userId}::{r.movieId}::{r.rating:g}::{r.timestamp}"
-        for r in ratings.itertuples()
-    ]
+    lines = [f"{r.userId}::{r.movieId}::{r.rating:g}::{r.timestamp}" for r in ratings.itertuples()]
     (tmp_path / "ratings.dat").write_text("\n".join(lines) + "\n")
     from_dir = load_ratings(tmp_path)
     from_dat = load_ratings(tmp_path / "ratings.dat")
@@ -40,8 +37,5 @@ def test_chrono_split_takes_each_users_latest(ratings: pd.DataFrame) -> None:
     train, test = split_chrono(ratings, test_fraction=0.2)
     assert len(train) + len(test) == len(ratings)
     for user, group in test.groupby("userId"):
-        assert (
-            group["timestamp"].min()
-            > train.loc[train.userId == user, "timestamp"].max()
-        )
+        assert group["timestamp"].min() > train.loc[train.userId == user, "timestamp"].max()
         assert len(group) == 3  # floor(15 * 0.2)

@@ -80,9 +80,7 @@ def test_two_process_run_matches_single_process(
             patience=100,
         ),
     )
-    assert out["metrics"]["val_rmse"] == pytest.approx(
-        single.metrics["val_rmse"], abs=1e-3
-    )
+    assert out["metrics"]["val_rmse"] == pytest.approx(single.metrics["val_rmse"], abs=1e-3)
     dist_rec = Recommender.load(out["artifact"])
     one_rec = Recommender.from_result(single)
     rated = {m: 5.0 for m in group_a[:3]}

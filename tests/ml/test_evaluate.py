@@ -26,12 +26,8 @@ def test_ranking_metrics_by_hand() -> None:
         2: {20},
         3: set(),
     }  # user 3 has nothing relevant: not averaged
-    assert precision_at_k(recommended, relevant, k=3) == pytest.approx(
-        (1 / 3 + 1 / 3) / 2
-    )
+    assert precision_at_k(recommended, relevant, k=3) == pytest.approx((1 / 3 + 1 / 3) / 2)
     assert recall_at_k(recommended, relevant, k=3) == pytest.approx((1 / 2 + 1) / 2)
     user1 = (1 / math.log2(3)) / (1 + 1 / math.log2(3))
     assert ndcg_at_k(recommended, relevant, k=3) == pytest.approx((user1 + 1.0) / 2)
-    assert catalog_coverage(recommended, catalogue={10, 11, 12, 13}) == pytest.approx(
-        0.75
-    )
+    assert catalog_coverage(recommended, catalogue={10, 11, 12, 13}) == pytest.approx(0.75)

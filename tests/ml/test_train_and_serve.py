@@ -135,9 +135,7 @@ def test_save_load_gives_identical_scores(
     assert before.predict(ratings=rated, movie_ids=movies) == after.predict(
         ratings=rated, movie_ids=movies
     )
-    assert before.similar(group_b[0], min_support=1) == after.similar(
-        group_b[0], min_support=1
-    )
+    assert before.similar(group_b[0], min_support=1) == after.similar(group_b[0], min_support=1)
 
 
 def test_cli_writes_versioned_artifact(
