@@ -210,7 +210,7 @@ def _fit_ranker(data: _Encoded, n_users: int, n_items: int, config: TrainConfig)
 
 
 def _gram(data: _Encoded, kept: torch.Tensor, n_users: int, chunk: int = 4096) -> torch.Tensor:
-    """X^T X over the kept movies, users in dense chunks (this rank's users only, then summed)."""
+    """X^T X over the kept movies, by chunks of users (this rank's users only, then summed)."""
     rank, world = _world()
     position = torch.full((len(kept),), -1, dtype=torch.long)
     position[kept] = torch.arange(int(kept.sum()))
@@ -225,9 +225,13 @@ def _gram(data: _Encoded, kept: torch.Tensor, n_users: int, chunk: int = 4096) -
         lo, hi = int(bounds[c]), int(bounds[c + 1])
         if lo == hi:
             continue
+        rows = users[lo:hi] - c * chunk
         block = torch.zeros(chunk, m)
-        block[users[lo:hi] - c * chunk, cols[lo:hi]] = 1.0
-        gram.addmm_(block.T, block)
+        block[rows, cols[lo:hi]] = 1.0
+        sparse_t = torch.sparse_coo_tensor(
+            torch.stack([cols[lo:hi], rows]), torch.ones(hi - lo), (m, chunk)
+        )
+        gram += torch.sparse.mm(sparse_t, block)  # cost nnz * m, not users * m^2
     return _all_reduce(gram)
 
 
