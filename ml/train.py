@@ -231,7 +231,7 @@ def _gram(data: _Encoded, kept: torch.Tensor, n_users: int, chunk: int = 4096) -
         sparse_t = torch.sparse_coo_tensor(
             torch.stack([cols[lo:hi], rows]), torch.ones(hi - lo), (m, chunk)
         )
-        gram += torch.sparse.mm(sparse_t, block)  # cost nnz * m, not users * m^2
+        gram += sparse_t.to_sparse_csr() @ block  # cost nnz * m, not users * m^2
     return _all_reduce(gram)
 
 
@@ -243,15 +243,21 @@ def _neighbour_numbers(
     m = bp.shape[0]
     pos_fit, pos_q = ranker.position[fit.items], ranker.position[query.items]
     num, den = torch.zeros(len(query.users)), torch.zeros(len(query.users))
+    f_order = torch.argsort(fit.users, stable=True)
+    q_order = torch.argsort(query.users, stable=True)
+    f_users, q_users = fit.users[f_order], query.users[q_order]
     chunk = max(1, 2_000_000 // max(m, 1))
-    for lo in range(0, n_users, chunk):
-        hi = min(lo + chunk, n_users)
-        f = (fit.users >= lo) & (fit.users < hi) & (pos_fit >= 0)
-        q = (query.users >= lo) & (query.users < hi) & (pos_q >= 0)
-        if not bool(q.any()):
+    edges = torch.arange(0, n_users + chunk, chunk)
+    f_bounds, q_bounds = torch.searchsorted(f_users, edges), torch.searchsorted(q_users, edges)
+    for c in range(len(edges) - 1):
+        lo = int(edges[c])
+        f = f_order[int(f_bounds[c]) : int(f_bounds[c + 1])]
+        q = q_order[int(q_bounds[c]) : int(q_bounds[c + 1])]
+        f, q = f[pos_fit[f] >= 0], q[pos_q[q] >= 0]
+        if len(q) == 0:
             continue
-        e = torch.zeros(hi - lo, m)
-        x = torch.zeros(hi - lo, m)
+        e = torch.zeros(chunk, m)
+        x = torch.zeros(chunk, m)
         e[fit.users[f] - lo, pos_fit[f]] = residuals[f]
         x[fit.users[f] - lo, pos_fit[f]] = 1.0
         qu, qp = query.users[q] - lo, pos_q[q]

@@ -173,14 +173,16 @@ def main() -> None:
     ]
     for split, rows in report["splits"].items():
         for name, r in rows.items():
-            rmse = "—" if name == "popularity" or name.startswith("EASE") else f"{r['rmse']:.4f}"
+            rates = not (name == "popularity" or name.startswith("EASE"))
+            rmse = f"{r['rmse']:.4f}" if rates else "—"
+            mae = f"{r['mae']:.4f}" if rates else "—"
             rank = name != "global mean"
             cells = [
                 f"{r[k]:.4f}" if rank else "—"
                 for k in ("precision@10", "recall@10", "ndcg@10", "catalog_coverage")
             ]
             lines.append(
-                f"| {split} | {name} | {rmse} | {r['mae']:.4f} | "
+                f"| {split} | {name} | {rmse} | {mae} | "
                 + " | ".join(cells)
                 + f" | {r['train_seconds']:.1f} |"
             )

@@ -39,12 +39,14 @@ def synthetic(
     heavy = rng.choice(n_users, size=max(1, n_users // 500), replace=False)
     activity[heavy] *= 20.0  # a few heavy raters
     per_user = np.maximum(
-        20, np.round(activity / activity.sum() * n_ratings * 1.1).astype(np.int64)
+        20, np.round(activity / activity.sum() * n_ratings * 1.6).astype(np.int64)
     )
     per_user = np.minimum(per_user, n_movies // 2)
     users = np.repeat(np.arange(n_users), per_user)
     movies = rng.choice(n_movies, size=len(users), p=popularity)
     key = np.unique(users * n_movies + movies)  # drop repeats
+    if len(key) > n_ratings:
+        key = np.sort(rng.choice(key, size=n_ratings, replace=False))
     users, movies = key // n_movies, key % n_movies
     scale = 1.0 / np.sqrt(rank)
     uf = rng.normal(0.0, 1.0, (n_users, rank)).astype(np.float32)
