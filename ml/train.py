@@ -239,8 +239,8 @@ def _neighbour_numbers(
     ranker: EASE, fit: _Encoded, residuals: torch.Tensor, query: _Encoded, n_users: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """For each query rating (u, i): sum_j B+[j,i] e_uj and sum_j B+[j,i] over u's rated j."""
-    bp = ranker.weights.clamp(min=0)
-    m = bp.shape[0]
+    bp_t = ranker.weights.clamp(min=0).T.contiguous()  # row i: B+[:, i]
+    m = bp_t.shape[0]
     pos_fit, pos_q = ranker.position[fit.items], ranker.position[query.items]
     num, den = torch.zeros(len(query.users)), torch.zeros(len(query.users))
     f_order = torch.argsort(fit.users, stable=True)
@@ -261,10 +261,20 @@ def _neighbour_numbers(
         e[fit.users[f] - lo, pos_fit[f]] = residuals[f]
         x[fit.users[f] - lo, pos_fit[f]] = 1.0
         qu, qp = query.users[q] - lo, pos_q[q]
-        cols = bp[:, qp].T  # (queries, m): B+[j, i] for each query's movie i
+        cols = bp_t[qp]  # (queries, m): B+[j, i] for each query's movie i
         num[q] = (e[qu] * cols).sum(1)
         den[q] = (x[qu] * cols).sum(1)
     return num, den
+
+
+@torch.no_grad()
+def _predict(model: MatrixFactorization, data: _Encoded, chunk: int = 1_000_000) -> torch.Tensor:
+    return torch.cat(
+        [
+            model(data.users[lo : lo + chunk], data.items[lo : lo + chunk])
+            for lo in range(0, len(data.users), chunk)
+        ]
+    )
 
 
 def _fit_alpha(
@@ -276,11 +286,10 @@ def _fit_alpha(
     beta: float,
 ) -> float:
     """Least-squares weight of the neighbour correction on the validation ratings."""
-    with torch.no_grad():
-        residuals = fit.ratings - model(fit.users, fit.items)
-        num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
-        corr = num / (den + beta)
-        target = val.ratings - model(val.users, val.items)
+    residuals = fit.ratings - _predict(model, fit)
+    num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
+    corr = num / (den + beta)
+    target = val.ratings - _predict(model, val)
     denom = float((corr * corr).sum())
     return 0.0 if denom == 0.0 else min(max(float((corr * target).sum()) / denom, 0.0), 5.0)
 
