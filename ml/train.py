@@ -370,7 +370,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--test", help="optional held-out ratings to evaluate the artifact on")
     parser.add_argument("--distributed", action="store_true", help="torchrun data-parallel (gloo)")
     parser.add_argument("--max-rmse", type=float, help="exit non-zero if validation RMSE exceeds")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch intra-op threads (0: torch default)"
+    )
     for f in dataclasses.fields(TrainConfig):
         if f.name == "progress":
             continue
