@@ -8,6 +8,7 @@ import dataclasses
 import json
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,9 +229,14 @@ def _gram(data: _Encoded, kept: torch.Tensor, n_users: int, chunk: int = 4096) -
         block = torch.zeros(chunk, m)
         block[rows, cols[lo:hi]] = 1.0
         sparse_t = torch.sparse_coo_tensor(
-            torch.stack([cols[lo:hi], rows]), torch.ones(hi - lo), (m, chunk)
+            torch.stack([cols[lo:hi], rows]),
+            torch.ones(hi - lo),
+            (m, chunk),
+            check_invariants=False,
         )
-        gram += sparse_t.to_sparse_csr() @ block  # cost nnz * m, not users * m^2
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            gram += sparse_t.to_sparse_csr() @ block  # cost nnz * m, not users * m^2
     return _all_reduce(gram)
 
 
