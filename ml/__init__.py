@@ -1,0 +1,1 @@
+"""MovieConnect recommender: pure-PyTorch training, evaluation and serving (no Django)."""

@@ -1,0 +1,433 @@
+"""Training: `train(ratings, config) -> TrainResult` and the `python -m ml.train` CLI."""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import distributed as dist
+
+from ml.data import IdMap, load_ratings, split_random
+from ml.model import EASE, MatrixFactorization
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dim: int = 64
+    epochs: int = 300
+    lr: float = 0.03
+    reg: float = 0.1
+    reg_bias: float = 0.005
+    init_std: float = 0.01
+    batch_size: int = 0  # 0: full batch
+    patience: int = 15
+    val_fraction: float = 0.05
+    refit: bool = True
+    seed: int = 42
+    base_user_reg: float = 10.0  # only for initialising the biases
+    base_item_reg: float = 25.0
+    ease_lambda: float = 200.0
+    ease_dropout: float = 0.25
+    ease_min_support: int = 3
+    rank_blend: float = 0.1
+    resid_alpha: float = -1.0  # < 0: fitted on the validation split; 0 disables the correction
+    resid_beta: float = 0.1
+    progress: bool = False
+
+
+@dataclass
+class TrainResult:
+    model: MatrixFactorization
+    ranker: EASE
+    users: IdMap
+    movies: IdMap
+    item_counts: torch.Tensor
+    config: TrainConfig
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)
+    data_cutoff: int = 0
+    train_seconds: float = 0.0
+
+
+@dataclass
+class _Encoded:
+    users: torch.Tensor
+    items: torch.Tensor
+    ratings: torch.Tensor
+
+
+def _world() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _all_reduce(tensor: torch.Tensor) -> torch.Tensor:
+    if _world()[1] > 1:
+        dist.all_reduce(tensor)
+    return tensor
+
+
+def _all_reduce_grads(model: torch.nn.Module) -> None:
+    """Sum gradients over ranks in one flat all_reduce (every rank has the same parameters)."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    offset = 0
+    for g in grads:
+        g.copy_(flat[offset : offset + g.numel()].view_as(g))
+        offset += g.numel()
+
+
+def _fit_mf(
+    *,
+    fit: _Encoded,
+    val: _Encoded | None,
+    n_users: int,
+    n_items: int,
+    config: TrainConfig,
+    epochs: int,
+    history: list[dict[str, float]] | None,
+) -> tuple[MatrixFactorization, int]:
+    rank, world = _world()
+    torch.manual_seed(config.seed)
+    model = MatrixFactorization(
+        n_users=n_users,
+        n_items=n_items,
+        dim=config.dim,
+        init_std=config.init_std,
+        seed=config.seed,
+    )
+    mu = float(fit.ratings.double().mean())
+    user_n = torch.bincount(fit.users, minlength=n_users).float()
+    item_n = torch.bincount(fit.items, minlength=n_items).float()
+    with torch.no_grad():
+        model.global_mean.fill_(mu)
+        model.reg.fill_(config.reg)
+        model.reg_bias.fill_(config.reg_bias)
+        # Start the biases at regularised means: Adam then needs far fewer epochs.
+        item_sum = torch.zeros(n_items).index_add_(0, fit.items, fit.ratings - mu)
+        model.item_bias.copy_(item_sum / (item_n + config.base_item_reg))
+        base = fit.ratings - mu - model.item_bias[fit.items]
+        user_sum = torch.zeros(n_users).index_add_(0, fit.users, base)
+        model.user_bias.copy_(user_sum / (user_n + config.base_user_reg))
+    n_total = len(fit.ratings)
+    user_w, item_w = user_n / n_total, item_n / n_total
+    # Data-parallel: each rank takes the loss over its own shard of ratings; gradients are summed
+    # across ranks, so every rank applies the same full-data update.
+    shard = torch.arange(rank, n_total, world)
+    su, si, sr = fit.users[shard], fit.items[shard], fit.ratings[shard]
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    gen = torch.Generator().manual_seed(config.seed + 1)
+    batch = config.batch_size or len(shard)
+    best = (float("inf"), 0, copy.deepcopy(model.state_dict()))
+    bad = 0
+    bar = None
+    if config.progress and rank == 0:
+        from tqdm import tqdm
+
+        bar = tqdm(total=epochs, desc="train", unit="epoch", file=sys.stderr)
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(shard), generator=gen) if batch < len(shard) else None
+        sq_sum = torch.zeros(())
+        for start in range(0, len(shard), batch):
+            idx = order[start : start + batch] if order is not None else slice(None)
+            u, i, r = su[idx], si[idx], sr[idx]
+            err = model(u, i) - r
+            frac = len(r) / len(shard)
+            # Per-occurrence penalties, written as frequency-weighted sums over rows.
+            reg = config.reg * (
+                (user_w * model.user_factors.pow(2).sum(1)).sum()
+                + (item_w * model.item_factors.pow(2).sum(1)).sum()
+            ) + config.reg_bias * (
+                (user_w * model.user_bias**2).sum() + (item_w * model.item_bias**2).sum()
+            )
+            # Scaled so that the sum over ranks is an unbiased full-data gradient.
+            total = (err**2).sum() / n_total / frac + reg / world
+            opt.zero_grad(set_to_none=False)
+            total.backward()
+            if world > 1:
+                _all_reduce_grads(model)
+            opt.step()
+            sq_sum += (err.detach() ** 2).sum()
+        row: dict[str, float] = {
+            "epoch": epoch,
+            "train_loss": float(_all_reduce(sq_sum) / n_total),
+        }
+        if val is not None:
+            model.eval()
+            with torch.no_grad():
+                vshard = torch.arange(rank, len(val.ratings), world)
+                verr = model(val.users[vshard], val.items[vshard]) - val.ratings[vshard]
+                vsum = _all_reduce(torch.stack([(verr**2).sum(), verr.abs().sum()]))
+            val_mse = float(vsum[0] / len(val.ratings))
+            row["val_loss"] = val_mse
+            row["val_rmse"] = val_mse**0.5
+            row["val_mae"] = float(vsum[1] / len(val.ratings))
+            if val_mse < best[0] - 1e-6:
+                best = (val_mse, epoch, copy.deepcopy(model.state_dict()))
+                bad = 0
+            else:
+                bad += 1
+        if history is not None:
+            history.append(row)
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix({k: round(v, 4) for k, v in row.items() if k != "epoch"})
+        if val is not None and bad >= config.patience:
+            break
+    if bar is not None:
+        bar.close()
+    if val is not None:
+        model.load_state_dict(best[2])
+        return model.eval(), best[1]
+    return model.eval(), epochs
+
+
+def _fit_ranker(data: _Encoded, n_users: int, n_items: int, config: TrainConfig) -> EASE:
+    counts = torch.bincount(data.items, minlength=n_items)
+    kept = counts >= config.ease_min_support
+    return EASE.fit(
+        gram=_gram(data, kept, n_users),
+        kept=torch.nonzero(kept).flatten(),
+        counts=counts,
+        lam=config.ease_lambda,
+        dropout=config.ease_dropout,
+    )
+
+
+def _gram(data: _Encoded, kept: torch.Tensor, n_users: int, chunk: int = 4096) -> torch.Tensor:
+    """X^T X over the kept movies, by chunks of users (this rank's users only, then summed)."""
+    rank, world = _world()
+    position = torch.full((len(kept),), -1, dtype=torch.long)
+    position[kept] = torch.arange(int(kept.sum()))
+    m = int(kept.sum())
+    sel = kept[data.items] & ((data.users % world) == rank)
+    users, cols = data.users[sel], position[data.items[sel]]
+    order = torch.argsort(users, stable=True)
+    users, cols = users[order], cols[order]
+    bounds = torch.searchsorted(users, torch.arange(0, n_users + chunk, chunk))
+    gram = torch.zeros(m, m)
+    for c in range(len(bounds) - 1):
+        lo, hi = int(bounds[c]), int(bounds[c + 1])
+        if lo == hi:
+            continue
+        rows = users[lo:hi] - c * chunk
+        block = torch.zeros(chunk, m)
+        block[rows, cols[lo:hi]] = 1.0
+        sparse_t = torch.sparse_coo_tensor(
+            torch.stack([cols[lo:hi], rows]), torch.ones(hi - lo), (m, chunk)
+        )
+        gram += sparse_t.to_sparse_csr() @ block  # cost nnz * m, not users * m^2
+    return _all_reduce(gram)
+
+
+def _neighbour_numbers(
+    ranker: EASE, fit: _Encoded, residuals: torch.Tensor, query: _Encoded, n_users: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each query rating (u, i): sum_j B+[j,i] e_uj and sum_j B+[j,i] over u's rated j."""
+    bp_t = ranker.weights.clamp(min=0).T.contiguous()  # row i: B+[:, i]
+    m = bp_t.shape[0]
+    pos_fit, pos_q = ranker.position[fit.items], ranker.position[query.items]
+    num, den = torch.zeros(len(query.users)), torch.zeros(len(query.users))
+    f_order = torch.argsort(fit.users, stable=True)
+    q_order = torch.argsort(query.users, stable=True)
+    f_users, q_users = fit.users[f_order], query.users[q_order]
+    chunk = max(1, 2_000_000 // max(m, 1))
+    edges = torch.arange(0, n_users + chunk, chunk)
+    f_bounds, q_bounds = torch.searchsorted(f_users, edges), torch.searchsorted(q_users, edges)
+    for c in range(len(edges) - 1):
+        lo = int(edges[c])
+        f = f_order[int(f_bounds[c]) : int(f_bounds[c + 1])]
+        q = q_order[int(q_bounds[c]) : int(q_bounds[c + 1])]
+        f, q = f[pos_fit[f] >= 0], q[pos_q[q] >= 0]
+        if len(q) == 0:
+            continue
+        e = torch.zeros(chunk, m)
+        x = torch.zeros(chunk, m)
+        e[fit.users[f] - lo, pos_fit[f]] = residuals[f]
+        x[fit.users[f] - lo, pos_fit[f]] = 1.0
+        qu, qp = query.users[q] - lo, pos_q[q]
+        cols = bp_t[qp]  # (queries, m): B+[j, i] for each query's movie i
+        num[q] = (e[qu] * cols).sum(1)
+        den[q] = (x[qu] * cols).sum(1)
+    return num, den
+
+
+@torch.no_grad()
+def _predict(model: MatrixFactorization, data: _Encoded, chunk: int = 1_000_000) -> torch.Tensor:
+    return torch.cat(
+        [
+            model(data.users[lo : lo + chunk], data.items[lo : lo + chunk])
+            for lo in range(0, len(data.users), chunk)
+        ]
+    )
+
+
+def _fit_alpha(
+    model: MatrixFactorization,
+    ranker: EASE,
+    fit: _Encoded,
+    val: _Encoded,
+    n_users: int,
+    beta: float,
+) -> float:
+    """Least-squares weight of the neighbour correction on the validation ratings."""
+    residuals = fit.ratings - _predict(model, fit)
+    num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
+    corr = num / (den + beta)
+    target = val.ratings - _predict(model, val)
+    denom = float((corr * corr).sum())
+    return 0.0 if denom == 0.0 else min(max(float((corr * target).sum()) / denom, 0.0), 5.0)
+
+
+def _encode(frame: pd.DataFrame, users: IdMap, movies: IdMap) -> _Encoded:
+    return _Encoded(
+        users=torch.from_numpy(users.to_index(frame["userId"].to_numpy())),
+        items=torch.from_numpy(movies.to_index(frame["movieId"].to_numpy())),
+        ratings=torch.from_numpy(frame["rating"].to_numpy(np.float32).copy()),
+    )
+
+
+def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None) -> TrainResult:
+    """Fit the rating model (early-stopped on a validation carve-out, then refit on everything),
+    the ranker, and the weight of the ranker-neighbour correction of predicted stars."""
+    config = config or TrainConfig()
+    start = time.perf_counter()
+    frame = load_ratings(ratings)
+    users, movies = (
+        IdMap(frame["userId"].to_numpy()),
+        IdMap(frame["movieId"].to_numpy()),
+    )
+    n_users, n_items = len(users), len(movies)
+    full = _encode(frame, users, movies)
+    fit_part, val_part = split_random(frame, test_fraction=config.val_fraction, seed=config.seed)
+    fit, val = _encode(fit_part, users, movies), _encode(val_part, users, movies)
+    history: list[dict[str, float]] = []
+    model, best_epoch = _fit_mf(
+        fit=fit,
+        val=val,
+        n_users=n_users,
+        n_items=n_items,
+        config=config,
+        epochs=config.epochs,
+        history=history,
+    )
+    metrics = {k: history[best_epoch - 1][k] for k in ("val_rmse", "val_mae")}
+    alpha = config.resid_alpha
+    if alpha < 0:
+        val_ranker = _fit_ranker(fit, n_users, n_items, config)
+        alpha = _fit_alpha(model, val_ranker, fit, val, n_users, config.resid_beta)
+        del val_ranker
+    metrics["resid_alpha"] = alpha
+    if config.refit:
+        model, _ = _fit_mf(
+            fit=full,
+            val=None,
+            n_users=n_users,
+            n_items=n_items,
+            config=config,
+            epochs=max(best_epoch, 1),
+            history=None,
+        )
+    ranker = _fit_ranker(full, n_users, n_items, config)
+    ranker.blend.fill_(config.rank_blend)
+    ranker.alpha.fill_(alpha)
+    ranker.beta.fill_(config.resid_beta)
+    return TrainResult(
+        model=model,
+        ranker=ranker,
+        users=users,
+        movies=movies,
+        item_counts=torch.bincount(full.items, minlength=n_items),
+        config=config,
+        history=history,
+        best_epoch=best_epoch,
+        metrics=metrics,
+        data_cutoff=int(frame["timestamp"].max()),
+        train_seconds=time.perf_counter() - start,
+    )
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__)
+    parser.add_argument("--ratings", required=True, help="ratings folder, .csv(.gz) or .dat")
+    parser.add_argument("--out", default="artifacts", help="artifact root; writes <out>/<version>/")
+    parser.add_argument("--test", help="optional held-out ratings to evaluate the artifact on")
+    parser.add_argument("--distributed", action="store_true", help="torchrun data-parallel (gloo)")
+    parser.add_argument("--max-rmse", type=float, help="exit non-zero if validation RMSE exceeds")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "progress":
+            continue
+        value = getattr(defaults, f.name)
+        name = "--" + f.name.replace("_", "-")
+        if isinstance(value, bool):
+            parser.add_argument(
+                name, type=lambda s: s.lower() in ("1", "true", "yes"), default=value
+            )
+        else:
+            parser.add_argument(name, type=type(value), default=value)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.distributed:
+        dist.init_process_group("gloo")
+    rank, world = _world()
+    values = {
+        f.name: getattr(args, f.name)
+        for f in dataclasses.fields(TrainConfig)
+        if f.name != "progress"
+    }
+    config = TrainConfig(**values, progress=True)
+    result = train(args.ratings, config)
+    code = 0
+    if rank == 0:
+        from ml.artifacts import save_artifact
+
+        metrics: dict[str, Any] = dict(result.metrics)
+        metrics["train_seconds"] = round(result.train_seconds, 3)
+        metrics["best_epoch"] = result.best_epoch
+        metrics["world_size"] = world
+        if args.test:
+            from ml.evaluate import evaluate_recommender
+            from ml.recommender import Recommender
+
+            rec = Recommender.from_result(result)
+            metrics.update(
+                evaluate_recommender(
+                    rec, train=load_ratings(args.ratings), test=load_ratings(args.test)
+                )
+            )
+        path = save_artifact(Path(args.out), result=result, metrics=metrics)
+        print(json.dumps({"artifact": str(path), "metrics": metrics}, indent=2))
+        if args.max_rmse is not None and metrics.get("val_rmse", 0.0) > args.max_rmse:
+            print(f"validation RMSE above --max-rmse {args.max_rmse}", file=sys.stderr)
+            code = 1
+    if args.distributed:
+        dist.barrier()
+        dist.destroy_process_group()
+    return code
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    raise SystemExit(main())
