@@ -13,11 +13,14 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from ml.deployment import deployed_version
-from ml.recommender import Recommender, configure_threads
+
+if TYPE_CHECKING:  # torch is imported with the first model, not with the URLconf
+    from ml.recommender import Recommender
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ def _refresh(model_dir: str) -> _State:
         if version is None:
             recommender = None
         elif recommender is None or recommender.version != version:
+            from ml.recommender import Recommender, configure_threads
+
             if not _threads_configured:
                 configure_threads(SERVING_THREADS)
                 _threads_configured = True
