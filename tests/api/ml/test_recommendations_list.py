@@ -150,6 +150,6 @@ def test_cold_list_query_count_is_constant(auth_client, user, django_assert_num_
     for movie in MovieFactory.create_batch(6, genres=[genre]):
         RatingFactory(movie=movie)
     RatingFactory(user=user, movie=MovieFactory(genres=[genre]), value=Decimal("4.5"))
-    # ratings, liked genres, the global mean, the ranked page
-    with django_assert_num_queries(4):
+    # ratings, liked genres, the global mean, the ranked ids, their summaries
+    with django_assert_num_queries(5):
         assert len(_ids(auth_client.get(URL, {"limit": limit}))) == limit
