@@ -80,20 +80,30 @@ def _user_ratings(user: User) -> dict[int, Decimal]:
     return dict(Rating.objects.filter(user=user).values_list("movie_id", "value"))
 
 
-def recommendations_for_user(*, user: User, limit: int) -> Recommendations:
-    """Personal when a model is deployed and the user has rated at least ML_MIN_RATINGS movies the
-    model knows (folded in from their current ratings, so new sign-ups and fresh ratings count at
-    once); otherwise the cold-start list. Best first, never a movie the user rated."""
-    rated = _user_ratings(user)
+def personal_recommendations_for_user(*, user: User, limit: int) -> Recommendations | None:
+    """The model's list when a model is deployed and the user has rated at least ML_MIN_RATINGS
+    movies it knows (folded in from their current ratings, so new sign-ups and fresh ratings
+    count at once); None otherwise. Best first, never a movie the user rated."""
     recommender = get_recommender()
-    if recommender is not None:
-        known = sum(1 for movie_id in rated if recommender.knows_movie(movie_id))
-        if known >= settings.ML_MIN_RATINGS:
-            stars = {movie_id: float(value) for movie_id, value in rated.items()}
-            # A few spare ids: movies removed from the catalogue since training drop out below.
-            ranked = recommender.recommend(ratings=stars, k=limit + 10, exclude=rated.keys())
-            movies = _movies_in_order([movie_id for movie_id, _ in ranked])[:limit]
-            return Recommendations(movies=movies, model_version=recommender.version)
+    if recommender is None:
+        return None
+    rated = _user_ratings(user)
+    known = sum(1 for movie_id in rated if recommender.knows_movie(movie_id))
+    if known < settings.ML_MIN_RATINGS:
+        return None
+    stars = {movie_id: float(value) for movie_id, value in rated.items()}
+    # A few spare ids: movies removed from the catalogue since training drop out below.
+    ranked = recommender.recommend(ratings=stars, k=limit + 10, exclude=rated.keys())
+    movies = _movies_in_order([movie_id for movie_id, _ in ranked])[:limit]
+    return Recommendations(movies=movies, model_version=recommender.version)
+
+
+def recommendations_for_user(*, user: User, limit: int) -> Recommendations:
+    """Personal when the model can (see above), else the cold-start list (model_version None)."""
+    personal = personal_recommendations_for_user(user=user, limit=limit)
+    if personal is not None:
+        return personal
+    rated = _user_ratings(user)
     return Recommendations(
         movies=_cold_start(user=user, rated=rated, limit=limit), model_version=None
     )

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from ml.selectors import recommendations_for_user
+from ml.selectors import personal_recommendations_for_user
 from movies.models import Rating
 from movies.serializers import MovieSummaryOutputSerializer
 from realtime.events import notify_recommendations_updated
@@ -37,8 +37,8 @@ _pending_lock = threading.Lock()
 @transaction.atomic
 def recommendations_push(*, user: User) -> bool:
     """Publish the user's current list if it is personal; returns whether it published."""
-    result = recommendations_for_user(user=user, limit=PUSH_COUNT)
-    if result.model_version is None:
+    result = personal_recommendations_for_user(user=user, limit=PUSH_COUNT)
+    if result is None or result.model_version is None:
         return False  # not enough ratings for the model yet (or no model): nothing to announce
     notify_recommendations_updated(
         user_id=user.pk,

@@ -143,3 +143,8 @@ def test_deployment_pushes_to_recently_active_users(
     assert [m["event"] for m in events] == ["recommendations.updated"]
     assert events[0]["data"]["model_version"] == deployed_version(model_dir)
     assert len(events[0]["data"]["movies"]) == 20
+
+
+def test_if_missing_on_an_empty_database_is_not_an_error(db, model_dir):
+    assert "No model deployed" in _run("--if-missing")
+    assert deployed_version(model_dir) is None

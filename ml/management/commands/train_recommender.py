@@ -107,7 +107,11 @@ class Command(BaseCommand):
         ratings = ratings_export()
         export_seconds = time.perf_counter() - started
         if ratings["userId"].nunique() < 2 or ratings["movieId"].nunique() < 2:
-            raise CommandError(f"Too few ratings to train on ({len(ratings)}).")
+            message = f"Too few ratings to train on ({len(ratings)})."
+            if options["if_missing"]:  # first boot on an empty database: not an error
+                self.stdout.write(message + " No model deployed; cold-start lists are served.")
+                return
+            raise CommandError(message)
         held = holdout_mask(ratings, fraction=options["holdout"], seed=options["seed"])
         train_part, test_part = ratings[~held], ratings[held]
         self.stdout.write(
