@@ -80,14 +80,17 @@ def _user_ratings(user: User) -> dict[int, Decimal]:
     return dict(Rating.objects.filter(user=user).values_list("movie_id", "value"))
 
 
-def personal_recommendations_for_user(*, user: User, limit: int) -> Recommendations | None:
+def personal_recommendations_for_user(
+    *, user: User, limit: int, rated: dict[int, Decimal] | None = None
+) -> Recommendations | None:
     """The model's list when a model is deployed and the user has rated at least ML_MIN_RATINGS
     movies it knows (folded in from their current ratings, so new sign-ups and fresh ratings
     count at once); None otherwise. Best first, never a movie the user rated."""
     recommender = get_recommender()
     if recommender is None:
         return None
-    rated = _user_ratings(user)
+    if rated is None:
+        rated = _user_ratings(user)
     known = sum(1 for movie_id in rated if recommender.knows_movie(movie_id))
     if known < settings.ML_MIN_RATINGS:
         return None
@@ -100,10 +103,10 @@ def personal_recommendations_for_user(*, user: User, limit: int) -> Recommendati
 
 def recommendations_for_user(*, user: User, limit: int) -> Recommendations:
     """Personal when the model can (see above), else the cold-start list (model_version None)."""
-    personal = personal_recommendations_for_user(user=user, limit=limit)
+    rated = _user_ratings(user)
+    personal = personal_recommendations_for_user(user=user, limit=limit, rated=rated)
     if personal is not None:
         return personal
-    rated = _user_ratings(user)
     return Recommendations(
         movies=_cold_start(user=user, rated=rated, limit=limit), model_version=None
     )

@@ -153,3 +153,13 @@ def test_cold_list_query_count_is_constant(auth_client, user, django_assert_num_
     # ratings, liked genres, the global mean, the ranked ids, their summaries
     with django_assert_num_queries(5):
         assert len(_ids(auth_client.get(URL, {"limit": limit}))) == limit
+
+
+@pytest.mark.parametrize("limit", [1, 5])
+def test_cold_list_with_a_model_query_count_is_constant(
+    tiny_model, planted, auth_client, user, django_assert_num_queries, limit
+):
+    RatingFactory(user=user, movie=planted.action[0], value=Decimal("4.5"))
+    auth_client.get(URL)  # the model loads on first use
+    with django_assert_num_queries(5):
+        assert len(_ids(auth_client.get(URL, {"limit": limit}))) == limit
