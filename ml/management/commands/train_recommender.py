@@ -16,6 +16,7 @@ import dataclasses
 import json
 import math
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,12 @@ class Command(BaseCommand):
 
         from ml.train import train
 
-        result = train(train_part.reset_index(drop=True), config)
+        with warnings.catch_warnings():
+            # torch's notices about its sparse tensors (beta, unchecked invariants), per chunk
+            warnings.filterwarnings(
+                "ignore", message=r"Sparse (CSR|invariant)", category=UserWarning
+            )
+            result = train(train_part.reset_index(drop=True), config)
         self.stdout.write(
             f"Trained in {result.train_seconds:.1f} s (best epoch {result.best_epoch}, "
             f"validation RMSE {result.metrics['val_rmse']:.4f})."
