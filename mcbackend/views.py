@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mcbackend.health import channel_layer_status, database_status
+from ml.loader import model_version
 
 
 class HealthView(APIView):
@@ -35,7 +36,7 @@ class HealthView(APIView):
             "status": "ok" if database == "ok" else "unavailable",
             "database": database,
             "channel_layer": channel_layer_status(),
-            "model_version": None,
+            "model_version": model_version(),
         }
         return Response(body, status=200 if database == "ok" else 503)
 

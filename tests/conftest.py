@@ -1,4 +1,5 @@
 import asyncio
+import io
 from typing import Any
 
 import pytest
@@ -99,3 +100,61 @@ def layer_listener():
     listener = LayerListener()
     yield listener
     listener.close()
+
+
+# ---------------------------------------------------------------- recommender
+
+# Tiny, seeded training settings for tests: a model in about a second on the planted catalogue.
+TINY_TRAINING = [
+    "--set=dim=8",
+    "--set=epochs=60",
+    "--set=lr=0.05",
+    "--set=reg=0.02",
+    "--set=patience=100",
+    "--set=ease_lambda=5.0",
+    "--set=ease_min_support=1",
+    "--set=seed=7",
+    "--no-notify",
+]
+
+
+@pytest.fixture
+def model_dir(settings, tmp_path):
+    """An empty ML_MODEL_DIR for this test; the process's loaded model is forgotten around it."""
+    from ml.loader import reset_recommender
+
+    settings.ML_MODEL_DIR = tmp_path / "models"
+    reset_recommender()
+    yield settings.ML_MODEL_DIR
+    reset_recommender()
+
+
+@pytest.fixture
+def planted(db):
+    """40 users in two taste groups: users[0], users[2], ... love the 20 Action movies and dislike
+    a few Romance ones, the others the reverse (12 loved, 3 disliked each)."""
+    from tests.factories import planted_catalogue
+
+    return planted_catalogue()
+
+
+@pytest.fixture
+def train_model(model_dir):
+    """`train_model(*extra_args)` runs `manage.py train_recommender` with the tiny settings."""
+    from django.core.management import call_command
+
+    def run(*extra: str) -> str:
+        from ml.deployment import deployed_version
+
+        call_command("train_recommender", *TINY_TRAINING, *extra, stdout=io.StringIO())
+        version = deployed_version(model_dir)
+        assert version is not None
+        return version
+
+    return run
+
+
+@pytest.fixture
+def tiny_model(planted, train_model):
+    """A model trained on the planted catalogue and deployed; returns its version."""
+    return train_model()

@@ -1,4 +1,6 @@
 import datetime
+import random
+from dataclasses import dataclass
 from decimal import Decimal
 
 import factory
@@ -164,3 +166,39 @@ class WatchlistItemFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     movie = factory.SubFactory(MovieFactory)
     added_at = factory.LazyFunction(timezone.now)
+
+
+# ---------------------------------------------------------------- recommender
+
+
+@dataclass
+class PlantedCatalogue:
+    action: list[Movie]
+    romance: list[Movie]
+    users: list[User]  # users[0], users[2], ... love action; users[1], users[3], ... romance
+
+
+def planted_catalogue(*, n_users: int = 40, seed: int = 0) -> PlantedCatalogue:
+    """Two genres of 20 movies and `n_users` users with opposite tastes (tests/ml's planted set)."""
+    rng = random.Random(seed)
+    action_genre, romance_genre = GenreFactory(name="Action"), GenreFactory(name="Romance")
+    action = [MovieFactory(title=f"Action {i}", genres=[action_genre]) for i in range(20)]
+    romance = [MovieFactory(title=f"Romance {i}", genres=[romance_genre]) for i in range(20)]
+    users = UserFactory.create_batch(n_users)
+    now = timezone.now()
+    rows = []
+    for position, user in enumerate(users):
+        likes, dislikes = (action, romance) if position % 2 == 0 else (romance, action)
+        for movie in rng.sample(likes, 12):
+            value = Decimal(rng.choice(["4.0", "4.5", "5.0"]))
+            rows.append(Rating(user=user, movie=movie, value=value, timestamp=now))
+        for movie in rng.sample(dislikes, 3):
+            value = Decimal(rng.choice(["1.0", "1.5", "2.0"]))
+            rows.append(Rating(user=user, movie=movie, value=value, timestamp=now))
+    Rating.objects.bulk_create(rows)
+    for movie in [*action, *romance]:
+        values = [r.value for r in rows if r.movie is movie]
+        Movie.objects.filter(pk=movie.pk).update(
+            ratings_count=len(values), ratings_sum=sum(values, Decimal("0.0"))
+        )
+    return PlantedCatalogue(action=action, romance=romance, users=users)

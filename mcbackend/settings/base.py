@@ -216,6 +216,13 @@ TMDB_API_URL = env.str("TMDB_API_URL", default="https://api.themoviedb.org/3")
 # Recommender: ML_MODEL_DIR holds versioned artifact folders; the newest deployed one is served.
 ML_MODEL_DIR = env.path("ML_MODEL_DIR", default=BASE_DIR / "var" / "models")
 ML_MIN_RATINGS = env.int("ML_MIN_RATINGS", default=5)
+# Workers re-read ML_MODEL_DIR/CURRENT at most this often (seconds) to pick up a new deployment.
+ML_RELOAD_SECONDS = env.float("ML_RELOAD_SECONDS", default=30.0)
+# After a deployment, push recommendations.updated to users who rated in the last N days (capped).
+ML_PUSH_ACTIVE_DAYS = env.int("ML_PUSH_ACTIVE_DAYS", default=30)
+ML_PUSH_MAX_USERS = env.int("ML_PUSH_MAX_USERS", default=1000)
+# Refresh recommendations inline in the rating's commit hook instead of a background thread (tests).
+ML_REFRESH_SYNC = env.bool("ML_REFRESH_SYNC", default=False)
 
 # Popular list: Bayesian average with the global mean as prior, weighted as this many votes.
 POPULAR_PRIOR_WEIGHT = env.int("POPULAR_PRIOR_WEIGHT", default=20)

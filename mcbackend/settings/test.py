@@ -30,3 +30,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"mcbackend-test-{_checkout}-{_worker}.sqlite3")
     }
+
+# Recommender: no model unless a test deploys one (into its own tmp_path); refreshes run inline
+# in the commit hook; the deployment pointer is re-read on every call.
+ML_MODEL_DIR = Path(tempfile.gettempdir()) / f"mcbackend-test-models-{os.getpid()}-absent"
+ML_REFRESH_SYNC = True
+ML_RELOAD_SECONDS = 0.0

@@ -1,0 +1,150 @@
+import io
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from ml import loader
+from ml.dataset import ratings_export
+from ml.deployment import POINTER, deploy, deployed_version
+from ml.loader import get_recommender, model_version
+from tests.conftest import TINY_TRAINING
+from tests.factories import RatingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Deliberately bad: one epoch leaves the factors at their initial noise, no neighbour correction.
+WORSE = ["--set=epochs=1", "--set=resid_alpha=0"]
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("train_recommender", *TINY_TRAINING, *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_ratings_export_has_the_training_columns(planted):
+    rating = RatingFactory(user=UserFactory(), movie=planted.action[-1], value=Decimal("3.5"))
+    frame = ratings_export()
+    assert list(frame.columns) == ["userId", "movieId", "rating", "timestamp"]
+    assert len(frame) == 40 * 15 + 1
+    row = frame[(frame.userId == rating.user_id) & (frame.movieId == rating.movie_id)].iloc[0]
+    assert row.rating == np.float32(3.5)
+    assert row.timestamp == int(rating.timestamp.timestamp())
+
+
+def test_if_missing_trains_only_when_nothing_is_deployed(planted, model_dir):
+    assert deployed_version(model_dir) is None
+    assert "Deployed" in _run("--if-missing")
+    first = deployed_version(model_dir)
+    assert first is not None
+    assert (model_dir / first / "manifest.json").exists()
+
+    assert "nothing to do" in _run("--if-missing")
+    assert deployed_version(model_dir) == first
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted([POINTER, first])
+
+
+def test_gate_refuses_a_worse_model_and_force_deploys_it(planted, model_dir):
+    _run()
+    good = deployed_version(model_dir)
+
+    with pytest.raises(CommandError, match="Not deployed: RMSE"):
+        _run(*WORSE)
+    assert deployed_version(model_dir) == good
+
+    output = _run(*WORSE, "--force")
+    assert "Deploying anyway (--force)" in output
+    forced = deployed_version(model_dir)
+    assert forced not in (None, good)
+
+
+def test_a_model_not_worse_is_deployed(planted, model_dir):
+    _run()
+    first = deployed_version(model_dir)
+    output = _run()  # same data, same settings: equal scores are "not worse"
+    assert "Candidate on the holdout" in output
+    assert deployed_version(model_dir) not in (None, first)
+
+
+def test_max_rmse_refuses(planted, model_dir):
+    with pytest.raises(CommandError, match="above --max-rmse"):
+        _run("--max-rmse=0.01")
+    assert deployed_version(model_dir) is None
+
+
+def test_bad_set_option_is_an_error(planted, model_dir):
+    with pytest.raises(CommandError, match="TrainConfig field"):
+        _run("--set=nonsense=1")
+    with pytest.raises(CommandError, match="--set"):
+        _run("--set=epochs=many")
+
+
+def test_no_ratings_is_an_error(db, model_dir):
+    with pytest.raises(CommandError, match="Too few ratings"):
+        _run()
+
+
+def test_workers_pick_up_a_new_version_after_the_check_interval(
+    planted, model_dir, settings, monkeypatch
+):
+    settings.ML_RELOAD_SECONDS = 30
+    now = [1000.0]
+    monkeypatch.setattr(loader, "_clock", lambda: now[0])
+    assert get_recommender() is None
+    _run()
+    first = deployed_version(model_dir)
+    now[0] += 31
+    assert get_recommender().version == first
+    loaded = get_recommender()
+
+    _run("--force")
+    second = deployed_version(model_dir)
+    now[0] += 10
+    assert get_recommender() is loaded  # not re-checked within the interval
+    now[0] += 21
+    assert get_recommender().version == second
+    assert model_version() == second
+
+
+def test_pointer_is_replaced_atomically(model_dir):
+    (model_dir / "v1").mkdir(parents=True)
+    (model_dir / "v2").mkdir()
+    deploy(model_dir, "v1")
+    deploy(model_dir, "v2")
+    assert (model_dir / POINTER).read_text() == "v2\n"
+    assert sorted(p.name for p in model_dir.iterdir()) == [POINTER, "v1", "v2"]  # no temp left
+    with pytest.raises(FileNotFoundError):
+        deploy(model_dir, "missing")
+    assert deployed_version(model_dir) == "v2"
+
+
+def test_a_broken_artifact_keeps_the_loaded_model(planted, model_dir):
+    _run()
+    first = deployed_version(model_dir)
+    assert get_recommender().version == first
+    (model_dir / "broken").mkdir()
+    deploy(model_dir, "broken")
+    assert get_recommender().version == first  # logged, still serving the last good model
+
+
+def test_deployment_pushes_to_recently_active_users(
+    planted, model_dir, layer_listener, django_capture_on_commit_callbacks
+):
+    fan = planted.users[0]
+    layer_listener.join(f"user.{fan.id}")
+    args = [a for a in TINY_TRAINING if a != "--no-notify"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("train_recommender", *args, stdout=io.StringIO())
+
+    events = layer_listener.drain(f"user.{fan.id}")
+    assert [m["event"] for m in events] == ["recommendations.updated"]
+    assert events[0]["data"]["model_version"] == deployed_version(model_dir)
+    assert len(events[0]["data"]["movies"]) == 20
+
+
+def test_if_missing_on_an_empty_database_is_not_an_error(db, model_dir):
+    assert "No model deployed" in _run("--if-missing")
+    assert deployed_version(model_dir) is None
