@@ -1,4 +1,4 @@
-"""Versioned artifact directories: model.pt (state_dicts) + ids.json + manifest.json (+ curve PNG)."""
+"""Versioned artifact directories: model.pt (state_dicts), ids.json, manifest.json, curve PNG."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class Artifact:
 def code_version() -> str:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 (git from PATH, fixed args)
             cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,

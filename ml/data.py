@@ -12,7 +12,7 @@ COLUMNS = ["userId", "movieId", "rating", "timestamp"]
 
 
 def load_ratings(source: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """Read ratings from a DataFrame, a MovieLens folder, a `.dat` (ml-1m `::`) or a CSV(.gz) file."""
+    """Ratings from a DataFrame, a MovieLens folder, a `.dat` (ml-1m `::`) or a CSV(.gz) file."""
     if isinstance(source, pd.DataFrame):
         frame = source
     else:

@@ -1,4 +1,4 @@
-"""Rating model (biased MF), ranking model (EASE/EDLAE) and the neighbour correction that joins them."""
+"""Rating model (biased MF), ranking model (EASE/EDLAE), and the neighbour correction."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ class MatrixFactorization(nn.Module):
     """Explicit-feedback MF: mu + b_u + b_i + p_u . q_i.
 
     Trained with per-rating-occurrence L2 penalties (`reg` on factors, `reg_bias` on biases), so a
-    user's optimum given the movie factors is the ridge solve in `fold_in` with penalty lambda * n_u:
+    user's optimum given the movie factors is the ridge solve in `fold_in` (penalty lambda * n_u):
     serving folds users in from their current ratings instead of storing trained user vectors.
     """
 
@@ -48,7 +48,7 @@ class MatrixFactorization(nn.Module):
     def fold_in(
         self, items: torch.Tensor, ratings: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """User bias and vector for one user from (item index, stars): a (dim+1)-sized ridge solve."""
+        """User bias and vector from (item index, stars): a (dim+1)-sized ridge solve."""
         n = len(items)
         if n == 0:
             return torch.zeros(()), torch.zeros(self.dim)
@@ -94,7 +94,8 @@ class EASE(nn.Module):
         self.register_buffer("popularity", torch.zeros(n_items))
         # Weight of the rating model's predicted stars added to the ranking scores at serving time.
         self.register_buffer("blend", torch.zeros(()))
-        # Neighbour correction of predicted stars: alpha * sum_j B+[j,i] e_j / (sum_j B+[j,i] + beta).
+        # Neighbour correction of predicted stars:
+        # alpha * sum_j B+[j,i] e_j / (sum_j B+[j,i] + beta).
         self.register_buffer("alpha", torch.zeros(()))
         self.register_buffer("beta", torch.tensor(0.1))
 

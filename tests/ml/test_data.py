@@ -13,7 +13,8 @@ def test_id_map_round_trip_and_unknown() -> None:
     assert len(ids) == 3
     assert ids.to_index(np.array([10, 20, 30, 99])).tolist() == [0, 1, 2, -1]
     assert IdMap.from_json(ids.to_json()).to_json() == [10, 20, 30]
-    assert 20 in ids and 99 not in ids
+    assert 20 in ids
+    assert 99 not in ids
 
 
 def test_loaders_agree(tmp_path: Path, ratings: pd.DataFrame) -> None:
