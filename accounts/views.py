@@ -55,6 +55,7 @@ class LoginView(PublicAuthView):
         responses={
             201: DetailOutputSerializer,
             401: OpenApiResponse(description="Bad credentials"),
+            429: OpenApiResponse(description="Too many failed logins for the username or address"),
         },
         auth=[],
     )
@@ -82,7 +83,14 @@ class LoginView(PublicAuthView):
 
 
 class TokenRefreshView(PublicAuthView):
-    @extend_schema(request=RefreshInputSerializer, responses={200: DetailOutputSerializer}, auth=[])
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={
+            200: DetailOutputSerializer,
+            401: OpenApiResponse(description="Missing, invalid, expired or used refresh token"),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         if not raw:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.http import Http404
 from django.urls import URLPattern, path
 from rest_framework import exceptions
@@ -19,6 +20,11 @@ from mcbackend.exceptions import ApplicationError
 from mcbackend.parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
+
+# For trimmed text inputs: whitespace alone is blank. The OpenAPI schema gets the same rule as
+# its `pattern`, so generated clients and the fuzzer know it; the class names what is space in
+# Python (str.strip) and in ECMAScript regexes alike.
+NOT_BLANK = RegexValidator(r"[^\s\x1c-\x1f\x85\ufeff]", "This field may not be blank.")
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -113,6 +119,26 @@ class ArrayLimitOffsetPagination(LimitOffsetPagination):
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return schema
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        integer = {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}
+        return [
+            {
+                "name": self.limit_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Page size (default {self.default_limit}; values above "
+                f"{self.max_limit} are clamped).",
+                "schema": integer,
+            },
+            {
+                "name": self.offset_query_param,
+                "required": False,
+                "in": "query",
+                "description": "How many results to skip.",
+                "schema": integer,
+            },
+        ]
 
 
 def paginated_response(
