@@ -67,17 +67,23 @@ class LoginView(PublicAuthView):
             RateLimit("login_failures_username", username.lower()),
             RateLimit("login_failures_address", client_address(request)),
         ]
-        for limit in limits:
-            if limit.exceeded():
+        # Each attempt reserves its place before the password is checked (an atomic increment),
+        # so concurrent guesses cannot all pass a check made before any of them counted.
+        # A refused or successful attempt gives its place back: only failures count.
+        counts = [limit.hit() for limit in limits]
+        for limit, count in zip(limits, counts, strict=True):
+            if count > limit.limit:
+                for reserved in limits:
+                    reserved.release()
                 raise exceptions.Throttled(wait=limit.retry_after)
 
         user = authenticate(
             request, username=username, password=serializer.validated_data["password"]
         )
         if user is None:
-            for limit in limits:
-                limit.hit()
             raise exceptions.AuthenticationFailed("Invalid username or password.")
+        for limit in limits:
+            limit.release()
         update_last_login(None, user)
         return _signed_in(request, user, {"detail": "Logged in."}, status.HTTP_201_CREATED)
 

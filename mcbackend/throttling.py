@@ -1,5 +1,6 @@
 """Fixed-window rate limits on the shared cache (Redis in production, so all workers agree)."""
 
+import contextlib
 import hashlib
 import re
 import time
@@ -41,8 +42,10 @@ class RateLimit:
     def count(self) -> int:
         return int(cache.get(self.key, 0))
 
-    def exceeded(self) -> bool:
-        return self.count() >= self.limit
+    def release(self) -> None:
+        """Give back one hit (a reservation that turned out not to count)."""
+        with contextlib.suppress(ValueError):  # the window ended: nothing to give back
+            cache.decr(self.key)
 
     def hit(self) -> int:
         if cache.add(self.key, 1, timeout=self.period + 1):
