@@ -34,7 +34,8 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 25  # per operation
+WORKFLOWS = 40
 
 # Valid by the schema but refused by rules no JSON Schema can state, as API.md specifies:
 # weak, common or user-like passwords, birth dates in the future, names already taken, a
@@ -150,6 +151,18 @@ def _values(body: object) -> list[object]:
     return list(body.values()) if isinstance(body, dict) else []
 
 
+def prepare(case, alice: Alice) -> None:
+    """Alice's live token in place of the placeholder; forms Django can read."""
+    alice.refresh()
+    if (case.headers or {}).get("Authorization") == PLACEHOLDER:
+        # Otherwise the case is about missing or made-up credentials: leave them as generated.
+        case.headers["Authorization"] = alice.headers["Authorization"]
+    if (case.media_type or "").startswith("multipart/") and "" in _values(case.body):
+        # Werkzeug's test client encodes an empty multipart field without the line break that
+        # ends it, so Django never sees the field; a urlencoded form carries the same data.
+        case.media_type = "application/x-www-form-urlencoded"
+
+
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -159,13 +172,36 @@ def _values(body: object) -> list[object]:
     suppress_health_check=list(HealthCheck),
 )
 def test_api_conforms_to_its_schema(case, alice):
-    alice.refresh()
-    if (case.headers or {}).get("Authorization") == PLACEHOLDER:
-        # Otherwise the case is about missing or made-up credentials: leave them as generated.
-        case.headers["Authorization"] = alice.headers["Authorization"]
-    if (case.media_type or "").startswith("multipart/") and "" in _values(case.body):
-        # Werkzeug's test client encodes an empty multipart field without the line break that
-        # ends it, so Django never sees the field; a urlencoded form carries the same data.
-        case.media_type = "application/x-www-form-urlencoded"
+    prepare(case, alice)
     with connection_kept():
         case.call_and_validate(additional_checks=[ignored_auth, use_after_free])
+
+
+def test_api_workflows(alice):
+    """Sequences along the links schemathesis infers (list -> item -> delete -> read again...),
+    so the stateful checks (`use_after_free`, resource availability) see related calls."""
+
+    class Workflow(schema.as_state_machine()):
+        def before_call(self, case):
+            prepare(case, alice)
+
+        def call(self, case, **kwargs):
+            with connection_kept():
+                return case.call(**kwargs)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            with connection_kept():  # the auth checks send probes of their own
+                super().validate_response(
+                    response, case, additional_checks=[ignored_auth, use_after_free], **kwargs
+                )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=WORKFLOWS,
+            stateful_step_count=6,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
