@@ -128,15 +128,17 @@ class ArrayLimitOffsetPagination(LimitOffsetPagination):
                 "required": False,
                 "in": "query",
                 "description": f"Page size (default {self.default_limit}; values above "
-                f"{self.max_limit} are clamped).",
+                f"{self.max_limit} are clamped; empty means the default).",
                 "schema": integer,
+                "allowEmptyValue": True,
             },
             {
                 "name": self.offset_query_param,
                 "required": False,
                 "in": "query",
-                "description": "How many results to skip.",
+                "description": "How many results to skip (empty means 0).",
                 "schema": integer,
+                "allowEmptyValue": True,
             },
         ]
 
