@@ -7,7 +7,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import RegexValidator
 from django.http import Http404
 from django.urls import URLPattern, path
 from rest_framework import exceptions
@@ -20,11 +19,6 @@ from mcbackend.exceptions import ApplicationError
 from mcbackend.parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
-
-# For trimmed text inputs: whitespace alone is blank. The OpenAPI schema gets the same rule as
-# its `pattern`, so generated clients and the fuzzer know it; the class names what is space in
-# Python (str.strip) and in ECMAScript regexes alike.
-NOT_BLANK = RegexValidator(r"[^\s\x1c-\x1f\x85\ufeff]", "This field may not be blank.")
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

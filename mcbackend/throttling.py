@@ -1,13 +1,12 @@
 """Fixed-window rate limits on the shared cache (Redis in production, so all workers agree)."""
 
-import contextlib
-import hashlib
 import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -34,18 +33,17 @@ class RateLimit:
     def __post_init__(self) -> None:
         self.limit, self.period = parse_rate(settings.THROTTLE_RATES[self.scope])
         window = int(time.time()) // self.period
-        # Idents are client input (login usernames): hashed, keys stay short and printable.
-        ident = hashlib.sha256(self.ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        # Idents are client input (login usernames): a keyed hash keeps keys short, printable
+        # (memcached-safe) and unreadable to whoever can list the cache.
+        ident = salted_hmac("throttle", str(self.ident), algorithm="sha256").hexdigest()[:32]
         self.key = f"throttle:{self.scope}:{ident}:{window}"
         self.retry_after = (window + 1) * self.period - time.time()
 
     def count(self) -> int:
         return int(cache.get(self.key, 0))
 
-    def release(self) -> None:
-        """Give back one hit (a reservation that turned out not to count)."""
-        with contextlib.suppress(ValueError):  # the window ended: nothing to give back
-            cache.decr(self.key)
+    def exceeded(self) -> bool:
+        return self.count() >= self.limit
 
     def hit(self) -> int:
         if cache.add(self.key, 1, timeout=self.period + 1):
@@ -55,6 +53,15 @@ class RateLimit:
         except ValueError:  # expired between add and incr
             cache.add(self.key, 1, timeout=self.period + 1)
             return 1
+
+    def release(self) -> None:
+        """Give back one hit: a reservation that turned out not to count (see LoginView)."""
+        try:
+            cache.decr(self.key)
+        except ValueError:  # the window ended meanwhile: nothing to give back
+            return
+        except Exception:  # cache unreachable: nothing was counted, nothing to give back
+            return
 
 
 def client_address(request: Request) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from mcbackend.api import NOT_BLANK
+from mcbackend.validators import NOT_BLANK
 from movies.models import RATING_VALUES, Comment, Movie, Rating
 
 POSTER_BASE_URL = "https://image.tmdb.org/t/p/w500"

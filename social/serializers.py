@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from mcbackend.api import NOT_BLANK
+from mcbackend.validators import NOT_BLANK
 from social.models import FriendRequest
 
 
