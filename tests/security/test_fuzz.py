@@ -8,6 +8,7 @@ documented, invalid data rejected, valid data accepted, 405 for undocumented met
 `ignored_auth` (the same request without or with a bad token is refused) and `use_after_free`.
 """
 
+import os
 from contextlib import contextmanager
 
 import pytest
@@ -34,8 +35,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-MAX_EXAMPLES = 25  # per operation
-WORKFLOWS = 40
+# CI bounds. A deeper run:
+#   FUZZ_MAX_EXAMPLES=300 FUZZ_WORKFLOWS=300 pytest tests/security/test_fuzz.py
+MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "25"))  # per operation
+WORKFLOWS = int(os.environ.get("FUZZ_WORKFLOWS", "40"))
 
 # Valid by the schema but refused by rules no JSON Schema can state, as API.md specifies:
 # weak, common or user-like passwords, birth dates in the future, names already taken, a
