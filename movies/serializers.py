@@ -115,7 +115,11 @@ class CommentCreateOutputSerializer(serializers.Serializer):
 
 
 class CommentDeleteInputSerializer(serializers.Serializer):
-    comment_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    comment_id = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text='In the query string, or instead in the body: `{"comment_id": ...}`.',
+    )
 
 
 class RatingInputSerializer(serializers.Serializer):
@@ -136,4 +140,9 @@ class RatingUpsertOutputSerializer(serializers.Serializer):
 
 
 class MovieSearchInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=500, trim_whitespace=True, validators=[NOT_BLANK])
+    title = serializers.CharField(
+        max_length=500,
+        trim_whitespace=True,
+        validators=[NOT_BLANK],
+        help_text='In the query string; for POST also instead in the body: `{"title": ...}`.',
+    )
