@@ -15,3 +15,7 @@ class CookieOrHeaderJWTScheme(OpenApiAuthenticationExtension):
             {"type": "apiKey", "in": "cookie", "name": settings.AUTH_COOKIE_ACCESS},
             {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
         ]
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[str]]]:
+        """Either credential suffices: two alternatives, not one requirement naming both."""
+        return [{"jwtCookie": []}, {"jwtBearer": []}]

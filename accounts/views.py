@@ -55,6 +55,7 @@ class LoginView(PublicAuthView):
         responses={
             201: DetailOutputSerializer,
             401: OpenApiResponse(description="Bad credentials"),
+            429: OpenApiResponse(description="Too many failed logins for the username or address"),
         },
         auth=[],
     )
@@ -66,23 +67,36 @@ class LoginView(PublicAuthView):
             RateLimit("login_failures_username", username.lower()),
             RateLimit("login_failures_address", client_address(request)),
         ]
-        for limit in limits:
-            if limit.exceeded():
+        # Each attempt reserves its place before the password is checked (an atomic increment),
+        # so concurrent guesses cannot all pass a check made before any of them counted.
+        # A refused or successful attempt gives its place back: only failures count.
+        counts = [limit.hit() for limit in limits]
+        for limit, count in zip(limits, counts, strict=True):
+            if count > limit.limit:
+                for reserved in limits:
+                    reserved.release()
                 raise exceptions.Throttled(wait=limit.retry_after)
 
         user = authenticate(
             request, username=username, password=serializer.validated_data["password"]
         )
         if user is None:
-            for limit in limits:
-                limit.hit()
             raise exceptions.AuthenticationFailed("Invalid username or password.")
+        for limit in limits:
+            limit.release()
         update_last_login(None, user)
         return _signed_in(request, user, {"detail": "Logged in."}, status.HTTP_201_CREATED)
 
 
 class TokenRefreshView(PublicAuthView):
-    @extend_schema(request=RefreshInputSerializer, responses={200: DetailOutputSerializer}, auth=[])
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={
+            200: DetailOutputSerializer,
+            401: OpenApiResponse(description="Missing, invalid, expired or used refresh token"),
+        },
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         if not raw:

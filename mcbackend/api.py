@@ -127,6 +127,28 @@ class ArrayLimitOffsetPagination(LimitOffsetPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return schema
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        integer = {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}
+        return [
+            {
+                "name": self.limit_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Page size (default {self.default_limit}; values above "
+                f"{self.max_limit} are clamped; empty means the default).",
+                "schema": integer,
+                "allowEmptyValue": True,
+            },
+            {
+                "name": self.offset_query_param,
+                "required": False,
+                "in": "query",
+                "description": "How many results to skip (empty means 0).",
+                "schema": integer,
+                "allowEmptyValue": True,
+            },
+        ]
+
 
 def paginated_response(
     *,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -39,7 +40,10 @@ class RateLimit:
     def __post_init__(self) -> None:
         self.limit, self.period = parse_rate(settings.THROTTLE_RATES[self.scope])
         window = int(time.time()) // self.period
-        self.key = f"throttle:{self.scope}:{self.ident}:{window}"
+        # Idents are client input (login usernames): a keyed hash keeps keys short, printable
+        # (memcached-safe) and unreadable to whoever can list the cache.
+        ident = salted_hmac("throttle", str(self.ident), algorithm="sha256").hexdigest()[:32]
+        self.key = f"throttle:{self.scope}:{ident}:{window}"
         self.retry_after = (window + 1) * self.period - time.time()
 
     def count(self) -> int:
@@ -68,9 +72,19 @@ class RateLimit:
             cache.add(self.key, 1, timeout=self.period + 1)
             return 1
 
+    def release(self) -> None:
+        """Give back one hit: a reservation that turned out not to count (see LoginView)."""
+        try:
+            cache.decr(self.key)
+        except ValueError:  # the window ended meanwhile: nothing to give back
+            return
+        except Exception:  # cache unreachable: nothing was counted, nothing to give back
+            return
+
 
 def client_address(request: Request) -> str:
-    return BaseThrottle().get_ident(request)
+    # None when the server gave no peer address (e.g. a WSGI test client): one shared bucket.
+    return BaseThrottle().get_ident(request) or "unknown"
 
 
 class ScopedThrottle(BaseThrottle):

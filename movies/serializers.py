@@ -2,16 +2,16 @@ import math
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from mcbackend.validators import NOT_BLANK
 from movies.models import RATING_VALUES, Comment, Movie, Rating
 
 POSTER_BASE_URL = "https://image.tmdb.org/t/p/w500"
 
 
-@extend_schema_field(OpenApiTypes.NUMBER)
+@extend_schema_field({"type": "number", "minimum": 0.5, "maximum": 5, "multipleOf": 0.5})
 class RatingValueField(serializers.Field):
     """0.5-5.0 in half steps. Numbers, or numeric strings from form posts; never booleans,
     null, NaN, infinities or containers (API.md "Ratings").
@@ -106,7 +106,7 @@ class CommentOutputSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=2000, trim_whitespace=True)
+    body = serializers.CharField(max_length=2000, trim_whitespace=True, validators=[NOT_BLANK])
 
 
 class CommentCreateOutputSerializer(serializers.Serializer):
@@ -115,7 +115,11 @@ class CommentCreateOutputSerializer(serializers.Serializer):
 
 
 class CommentDeleteInputSerializer(serializers.Serializer):
-    comment_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    comment_id = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text='In the query string, or instead in the body: `{"comment_id": ...}`.',
+    )
 
 
 class RatingInputSerializer(serializers.Serializer):
@@ -136,4 +140,9 @@ class RatingUpsertOutputSerializer(serializers.Serializer):
 
 
 class MovieSearchInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=500, trim_whitespace=True)
+    title = serializers.CharField(
+        max_length=500,
+        trim_whitespace=True,
+        validators=[NOT_BLANK],
+        help_text='In the query string; for POST also instead in the body: `{"title": ...}`.',
+    )

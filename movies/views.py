@@ -1,6 +1,5 @@
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -71,8 +70,8 @@ class MovieCommentView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=CommentDeleteInputSerializer,
-        parameters=[OpenApiParameter("comment_id", int, required=False)],
+        request=None,
+        parameters=[CommentDeleteInputSerializer],  # also accepted in the body instead
         responses={204: None},
     )
     def delete(self, request: Request, movie_id: int) -> Response:
@@ -181,7 +180,7 @@ def _search(request: Request, title: object) -> Response:
 class MovieSearchView(APIView):
     """`title` from the query string (GET and POST) or, for POST, from the body."""
 
-    title_parameter = OpenApiParameter("title", str, required=False)
+    title_parameter = MovieSearchInputSerializer  # for POST also accepted in the body instead
 
     @extend_schema(
         parameters=[title_parameter],
@@ -192,7 +191,7 @@ class MovieSearchView(APIView):
 
     @extend_schema(
         parameters=[title_parameter],
-        request=MovieSearchInputSerializer,
+        request=None,
         responses={200: MovieSummaryOutputSerializer(many=True), 400: OpenApiResponse()},
     )
     def post(self, request: Request) -> Response:

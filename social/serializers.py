@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
+from mcbackend.validators import NOT_BLANK
 from social.models import FriendRequest
 
 
@@ -38,4 +39,4 @@ class UserPageOutputSerializer(serializers.ModelSerializer):
 
 
 class UserSearchInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    username = serializers.CharField(max_length=150, validators=[NOT_BLANK])
