@@ -46,16 +46,6 @@ class RateLimit:
         self.key = f"throttle:{self.scope}:{ident}:{window}"
         self.retry_after = (window + 1) * self.period - time.time()
 
-    def count(self) -> int:
-        try:
-            return int(cache.get(self.key, 0))
-        except Exception as exc:  # cache unreachable: fail open (module docstring)
-            logger.warning("Rate limit %s not checked, cache unavailable: %s", self.scope, exc)
-            return 0
-
-    def exceeded(self) -> bool:
-        return self.count() >= self.limit
-
     def hit(self) -> int:
         try:
             return self._hit()
