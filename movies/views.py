@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -139,7 +140,15 @@ class RecommendedMoviesView(APIView):
     """The caller's recommendations, best first; never a movie they rated."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int, required=False)],
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
+                required=False,
+                allow_blank=True,
+                description="How many (default 20; values above 100 are clamped).",
+            )
+        ],
         responses={200: MovieSummaryOutputSerializer(many=True), 400: OpenApiResponse()},
     )
     def get(self, request: Request) -> Response:
