@@ -77,9 +77,14 @@ class LoginView(PublicAuthView):
                     reserved.release()
                 raise exceptions.Throttled(wait=limit.retry_after)
 
-        user = authenticate(
-            request, username=username, password=serializer.validated_data["password"]
-        )
+        try:
+            user = authenticate(
+                request, username=username, password=serializer.validated_data["password"]
+            )
+        except Exception:  # not a failed login (e.g. the database is down): nothing counts
+            for limit in limits:
+                limit.release()
+            raise
         if user is None:
             raise exceptions.AuthenticationFailed("Invalid username or password.")
         for limit in limits:

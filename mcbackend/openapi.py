@@ -18,6 +18,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from mcbackend.validators import NOT_BLANK, NOT_BLANK_SCHEMA_PATTERN
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 ERROR_MESSAGE = {
@@ -66,7 +68,9 @@ class AutoSchema(BaseAutoSchema):
             and any(isinstance(v, ProhibitNullCharactersValidator) for v in field.validators)
         ):
             # DRF refuses NUL in every text field ("Null characters are not allowed.").
-            if "pattern" in schema:
+            if NOT_BLANK in field.validators:
+                schema["pattern"] = NOT_BLANK_SCHEMA_PATTERN
+            elif "pattern" in schema:
                 schema["allOf"] = [{"pattern": NO_NUL}]
             else:
                 schema["pattern"] = NO_NUL

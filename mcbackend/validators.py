@@ -6,3 +6,7 @@ from django.core.validators import RegexValidator
 # gets the same rule as the field's `pattern`, so generated clients and the fuzzer know it; the
 # class names what is space in Python (str.strip) and in ECMAScript regexes alike.
 NOT_BLANK = RegexValidator(r"[^\s\x1c-\x1f\x85\ufeff]", "This field may not be blank.")
+
+# The same rule for the schema, with DRF's ban on NUL folded in: no NUL anywhere and at least one
+# character that is neither space nor NUL. (JSON Schema takes one `pattern` per string.)
+NOT_BLANK_SCHEMA_PATTERN = "^[^\\u0000]*[^\\s\\u001c-\\u001f\\u0085\\ufeff\\u0000][^\\u0000]*$"
