@@ -1,7 +1,7 @@
 # Environment of the production-shaped stack (sourced by run.sh and the realtime REST fan-out run).
 # Generous throttles so the load itself is never throttled (the defaults are 1000/m per user,
 # 50/h sign-ups and 30/15m failed logins per address: 200 users logging in from 127.0.0.1 would trip them).
-export DJANGO_SETTINGS_MODULE=mcbackend.settings.production
+export DJANGO_SETTINGS_MODULE="${LOAD_SETTINGS:-mcbackend.settings.production}"
 export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')}"
 export LOAD_PORT="${LOAD_PORT:-8180}"   # nginx; the two daphne workers use LOAD_PORT+1 and +2
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost

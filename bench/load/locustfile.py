@@ -61,6 +61,7 @@ def new_step(index: int) -> None:
             "requests": {},
             "ws_frames": {},
             "ws_open": 0,
+            "pg_processes": 0,
             "expected_409": 0,
         }
     )
@@ -75,7 +76,6 @@ def close_step() -> None:
     step["loadavg_end"] = os.getloadavg()
     end = cpu_seconds()
     step["cpu_s"] = {k: round(end[k] - step["cpu_start"].get(k, 0), 1) for k in end}
-    step["ws_open"] = len(OPEN_SOCKETS)
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -100,6 +100,17 @@ def cpu_seconds() -> dict[str, float]:
     return totals
 
 
+def count_processes(comm: str) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        try:
+            if entry.name.isdigit() and Path(entry.path, "comm").read_text().strip() == comm:
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
 def proc_cpu(pid: int) -> float:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -122,7 +133,7 @@ def on_request(name: str, response_time: float, exception: Any, **_kwargs: Any) 
 
 
 def percentile(ordered: list[float], q: float) -> float:
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 @events.test_stop.add_listener
@@ -151,7 +162,8 @@ def write_results(**_kwargs: Any) -> None:
                 "loadavg_start": [round(x, 2) for x in step["loadavg_start"]],
                 "loadavg_end": [round(x, 2) for x in step["loadavg_end"]],
                 "cpu_s": step["cpu_s"],
-                "ws_open_at_end": step["ws_open"],
+                "ws_open_max": step["ws_open"],
+                "pg_processes_max": step["pg_processes"],
                 "ws_frames": step["ws_frames"],
                 "expected_409": step["expected_409"],
                 "endpoints": rows,
@@ -171,6 +183,10 @@ class StepShape(LoadTestShape):
         if index != current_step["index"]:
             close_step()
             new_step(index)
+        step = step_stats[-1]
+        step["ws_open"] = max(step["ws_open"], len(OPEN_SOCKETS))  # most sockets open at once
+        if int(elapsed) % 5 == 0:  # Postgres processes (backends of every database + ~6 helpers)
+            step["pg_processes"] = max(step["pg_processes"], count_processes("postgres"))
         return STEPS[index], 100.0  # spawn rate per second: a step's users are up within ~2 s
 
 
@@ -318,7 +334,9 @@ class MovieUser(FastHttpUser):
         movie_id = self.pick_movie()
         self.get(f"/api/movie/{movie_id}/", "GET /api/movie/[id]/")
         if self.socket is not None and movie_id != self.movie_id:  # follow the open page
-            self.socket.send({"action": "unsubscribe", "stream": "movie", "movie_id": self.movie_id})
+            self.socket.send(
+                {"action": "unsubscribe", "stream": "movie", "movie_id": self.movie_id}
+            )
             self.socket.send({"action": "subscribe", "stream": "movie", "movie_id": movie_id})
         self.movie_id = movie_id
 

@@ -1,6 +1,6 @@
 """Turn locustfile.py's steps.json into the Markdown tables of RESULTS.md.
 
-    python bench/load/report.py bench/out/load/steps.json
+python bench/load/report.py bench/out/load/steps.json
 """
 
 import json
@@ -20,25 +20,31 @@ LIST_AND_DETAIL = (
 
 def main() -> None:
     steps = json.loads(Path(sys.argv[1]).read_text())
-    print("| users | req/s (HTTP) | errors | load avg start -> end | CPU s: daphne1 / daphne2 / "
-          "nginx / postgres / redis / locust | sockets open | frames in | expected 409 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| users | req/s (HTTP) | errors | load avg start -> end | CPU s: daphne1 / daphne2 / "
+        "nginx / postgres / redis / locust | sockets open (max) | frames in | expected 409 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for step in steps:
         http = {k: v for k, v in step["endpoints"].items() if not k.startswith("ws:")}
         rps = sum(v["count"] for v in http.values()) / step["duration_s"]
         errors = sum(v["errors"] for v in step["endpoints"].values())
         cpu = step["cpu_s"]
         cpu_cols = " / ".join(
-            str(cpu.get(k, "-")) for k in ("daphne1", "daphne2", "nginx", "postgres", "redis-server", "locust")
+            str(cpu.get(k, "-"))
+            for k in ("daphne1", "daphne2", "nginx", "postgres", "redis-server", "locust")
         )
         print(
             f"| {step['users']} | {rps:.1f} | {errors} | {step['loadavg_start'][0]} -> "
-            f"{step['loadavg_end'][0]} | {cpu_cols} | {step['ws_open_at_end']} | "
+            f"{step['loadavg_end'][0]} | {cpu_cols} | {step['ws_open_max']} | "
+            f"{step['pg_processes_max']} | "
             f"{sum(step['ws_frames'].values())} | {step['expected_409']} |"
         )
     for step in steps:
-        print(f"\n### {step['users']} users ({step['duration_s']} s, load average "
-              f"{step['loadavg_start'][0]} -> {step['loadavg_end'][0]})\n")
+        print(
+            f"\n### {step['users']} users ({step['duration_s']} s, load average "
+            f"{step['loadavg_start'][0]} -> {step['loadavg_end'][0]})\n"
+        )
         print("| endpoint | n | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |")
         print("|---|---|---|---|---|---|---|---|")
         for name, row in step["endpoints"].items():

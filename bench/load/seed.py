@@ -30,7 +30,7 @@ from django.db.models import Count  # noqa: E402
 from accounts.models import User  # noqa: E402
 from movies.models import Movie  # noqa: E402
 
-PASSWORD = "load-run-Password-7"
+PASSWORD = "load-run-Password-7"  # noqa: S105  (throwaway bench users)
 
 
 def main() -> None:
