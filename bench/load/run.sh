@@ -56,9 +56,15 @@ log "logging the load users in"
 
 log "locust steps ${LOAD_STEPS:-10,50,100,200} x ${LOAD_STEP_S:-60} s"
 export LOAD_PIDS="daphne1=$DAPHNE1,daphne2=$DAPHNE2,nginx=$NGINX_PID"
+if [ "${LOAD_PROFILE:-0}" != 0 ]; then  # py-spy on worker 1 during the third step (100 users)
+    (sleep "$((2 * ${LOAD_STEP_S:-60} + 5))" && "$BENCH_VENV/bin/py-spy" record -f raw -r 50 \
+        -d "$((${LOAD_STEP_S:-60} - 10))" -p "$DAPHNE1" -o "$LOAD_OUT/profile-daphne1.txt" \
+        >/dev/null 2>&1) &
+    PIDS+=($!)
+fi
 "$BENCH_VENV/bin/locust" -f bench/load/locustfile.py --headless --host "$HOST" \
     --only-summary --csv "$LOAD_OUT/locust" --stop-timeout 5 --loglevel WARNING \
-    2>&1 | tee "$LOAD_OUT/locust.txt"
+    2>&1 | tee "$LOAD_OUT/locust.txt" || true  # locust exits 1 when a request failed; report it
 log "locust done"
 "$BENCH_VENV/bin/python" bench/load/report.py "$LOAD_OUT/steps.json" | tee "$LOAD_OUT/steps.md"
 
