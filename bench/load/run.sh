@@ -57,7 +57,7 @@ log "logging the load users in"
 log "locust steps ${LOAD_STEPS:-10,50,100,200} x ${LOAD_STEP_S:-60} s"
 export LOAD_PIDS="daphne1=$DAPHNE1,daphne2=$DAPHNE2,nginx=$NGINX_PID"
 if [ "${LOAD_PROFILE:-0}" != 0 ]; then  # py-spy on worker 1 during the third step (100 users)
-    (sleep "$((2 * ${LOAD_STEP_S:-60} + 5))" && "$BENCH_VENV/bin/py-spy" record -f raw -r 50 \
+    (sleep "$((2 * ${LOAD_STEP_S:-60} + 5))" && "$BENCH_VENV/bin/py-spy" record --nonblocking -f raw -r 50 \
         -d "$((${LOAD_STEP_S:-60} - 10))" -p "$DAPHNE1" -o "$LOAD_OUT/profile-daphne1.txt" \
         >/dev/null 2>&1) &
     PIDS+=($!)
