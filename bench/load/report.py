@@ -22,7 +22,8 @@ def main() -> None:
     steps = json.loads(Path(sys.argv[1]).read_text())
     print(
         "| users | req/s (HTTP) | errors | load avg start -> end | CPU s: daphne1 / daphne2 / "
-        "nginx / postgres / redis / locust | sockets open (max) | frames in | expected 409 |"
+        "nginx / postgres / redis / locust | sockets open (max) | postgres processes (max) | "
+        "frames in | expected 409 |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for step in steps:
