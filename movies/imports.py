@@ -95,11 +95,11 @@ def _update_rows(movies: list[Movie], fields: list[str]) -> None:
         for m in movies
     ]
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2":
             from psycopg2.extras import execute_batch  # many statements per round trip
 
             execute_batch(cursor.cursor, sql, params, page_size=500)
-        else:
+        else:  # psycopg 3 pipelines executemany by itself; SQLite runs it in-process
             cursor.executemany(sql, params)
 
 

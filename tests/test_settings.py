@@ -76,3 +76,41 @@ def test_embedded_default_needs_nothing_but_python():
         "channels.layers.InMemoryChannelLayer",
         "True",
     ]
+
+
+def production_database(**env: str) -> list[str]:
+    """CONN_MAX_AGE and the pool options production settings derive from the environment."""
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], sorted(d['OPTIONS'].get('pool', {}).items()))"
+    )
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        env={
+            **PRODUCTION_ENV,
+            "DATABASE_URL": "postgres://mc:mc@127.0.0.1:5432/movieconnect",
+            "DB_CONN_MAX_AGE": "60",
+            **env,
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split(" ", 1)
+
+
+def test_production_pools_postgres_connections_instead_of_keeping_them_per_request():
+    # Under daphne a persistent connection is never reused by the next request (bench/load).
+    assert production_database() == [
+        "0",
+        "[('max_size', 10), ('min_size', 2), ('timeout', 10.0)]",
+    ]
+    assert production_database(DB_POOL_MAX_SIZE="4", DB_POOL_TIMEOUT="3") == [
+        "0",
+        "[('max_size', 4), ('min_size', 2), ('timeout', 3.0)]",
+    ]
+
+
+def test_production_pool_can_be_turned_off():
+    assert production_database(DB_POOL_MAX_SIZE="0") == ["60", "[]"]

@@ -148,7 +148,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "mcbackend.cache.SharedClientRedisCache",  # one pool per process
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="mc"),
             # A Redis that hangs must not hang requests (rate limits fail open on errors).

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEV_SECRET_KEY, SECRET_KEY, TRUSTED_ORIGINS, env
+from .base import DATABASES, DEV_SECRET_KEY, SECRET_KEY, TRUSTED_ORIGINS, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
@@ -34,3 +34,24 @@ AUTH_COOKIE_SECURE = env.bool("AUTH_COOKIE_SECURE", default=True)
 SESSION_COOKIE_SECURE = AUTH_COOKIE_SECURE
 CSRF_COOKIE_SECURE = AUTH_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# PostgreSQL connections: a psycopg 3 pool per process. daphne runs every HTTP request in a new
+# asyncio context and Django keeps connections per context, so a persistent connection
+# (CONN_MAX_AGE > 0) is never reused by a later request: each request opened one and left it open
+# until garbage collection. Under load (bench/load/RESULTS.md: two workers, ~50 requests/s) that
+# exhausted Postgres' max_connections within seconds ("too many clients", 503s), and the connect
+# was ~40% of a health check's CPU. Django's answer for ASGI is the driver's pool: a request (or a
+# `database_sync_to_async` call, or the recommender's refresh thread) borrows a connection and
+# gives it back when Django closes it. Pooling excludes persistent connections (CONN_MAX_AGE 0).
+# DB_POOL_MAX_SIZE=0 turns the pool off (then DB_CONN_MAX_AGE applies as before).
+if (
+    DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and env.int("DB_POOL_MAX_SIZE", default=10) > 0
+):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+        # seconds a request waits for a free connection before failing (a 503, as for an outage)
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
