@@ -104,11 +104,11 @@ def test_production_pools_postgres_connections_instead_of_keeping_them_per_reque
     # Under daphne a persistent connection is never reused by the next request (bench/load).
     assert production_database() == [
         "0",
-        "[('max_size', 10), ('min_size', 2), ('timeout', 10.0)]",
+        "[('max_size', 10), ('min_size', 2), ('timeout', 3.0)]",
     ]
-    assert production_database(DB_POOL_MAX_SIZE="4", DB_POOL_TIMEOUT="3") == [
+    assert production_database(DB_POOL_MAX_SIZE="4", DB_POOL_TIMEOUT="1.5") == [
         "0",
-        "[('max_size', 4), ('min_size', 2), ('timeout', 3.0)]",
+        "[('max_size', 4), ('min_size', 2), ('timeout', 1.5)]",
     ]
 
 

@@ -52,6 +52,6 @@ if (
     DATABASES["default"]["OPTIONS"]["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-        # seconds a request waits for a free connection before failing (a 503, as for an outage)
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # seconds a request waits for a connection before its 503: short, so an outage fails fast
+        "timeout": env.float("DB_POOL_TIMEOUT", default=3.0),
     }
