@@ -20,6 +20,7 @@ from accounts.serializers import UserSummaryOutputSerializer
 from mcbackend.exceptions import ApplicationError, ConflictError, NotFoundError
 from realtime.events import notify_user_on_commit
 from social.models import FriendRequest, Friendship
+from social.selectors import friendship_between
 from social.serializers import FriendRequestOutputSerializer
 
 
@@ -43,14 +44,9 @@ def _pair_request(*, user_id: int, other_id: int) -> FriendRequest | None:
     ).first()
 
 
-def _pair_friendship(*, user_id: int, other_id: int) -> Friendship | None:
-    low, high = sorted((user_id, other_id))
-    return Friendship.objects.filter(user_low_id=low, user_high_id=high).first()
-
-
 def _refuse_existing(*, from_user: User, to_user: User) -> None:
     """Raise the 409 that explains why `from_user` cannot ask `to_user` now, if any."""
-    if _pair_friendship(user_id=from_user.pk, other_id=to_user.pk) is not None:
+    if friendship_between(user_id=from_user.pk, other_id=to_user.pk) is not None:
         raise ConflictError("You are already friends.")
     existing = _pair_request(user_id=from_user.pk, other_id=to_user.pk)
     if existing is None:
@@ -106,7 +102,7 @@ def friendship_create(*, user_a: User, user_b: User) -> Friendship:
         with transaction.atomic():
             return Friendship.objects.create(user_low_id=low, user_high_id=high)
     except IntegrityError as exc:
-        friendship = _pair_friendship(user_id=low, other_id=high)
+        friendship = friendship_between(user_id=low, other_id=high)
         if friendship is None:
             raise ConflictError("Could not create the friendship.") from exc
         return friendship
@@ -151,7 +147,7 @@ def friendship_remove(*, user: User, friend_id: int) -> None:
     """End the friendship and delete the accepted request, so either may ask again."""
     if user.pk == friend_id or _lock_users(user.pk, friend_id) != 2:
         raise NotFoundError("Friend not found")
-    friendship = _pair_friendship(user_id=user.pk, other_id=friend_id)
+    friendship = friendship_between(user_id=user.pk, other_id=friend_id)
     if friendship is None:
         raise NotFoundError("Friend not found")
     friendship.delete()
