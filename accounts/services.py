@@ -3,10 +3,12 @@
 import datetime
 from typing import Any
 
-from django.contrib.auth import password_validation
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework import serializers
+from django.http import HttpRequest
+from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -14,6 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.tokens import check_generation, session_tokens_for_user
+from mcbackend.throttling import RateLimit, client_address
 from movies.services import ratings_delete_for_user
 from realtime.events import disconnect_user_on_commit
 
@@ -80,6 +83,41 @@ def user_delete(*, user: User) -> None:
     ratings_delete_for_user(user=user)  # first, so the movies' rating aggregates stay exact
     disconnect_user_on_commit(user_id=user.pk)
     user.delete()
+
+
+def session_login(*, request: HttpRequest, username: str, password: str) -> User:
+    """Check credentials under the failed-login limits (per username and per client address).
+
+    Each attempt reserves its place before the password is checked (an atomic increment), so
+    concurrent guesses cannot all pass a check made before any of them counted. Only wrong
+    credentials keep the place: a refused, successful or erroring attempt (database down) gives
+    it back.
+    """
+    limits = [
+        RateLimit("login_failures_username", username.lower()),
+        RateLimit("login_failures_address", client_address(request)),
+    ]
+    counts = [limit.hit() for limit in limits]
+    over = next((lim for lim, n in zip(limits, counts, strict=True) if n > lim.limit), None)
+    if over is not None:
+        _release(limits)
+        raise exceptions.Throttled(wait=over.retry_after)
+    failed = False
+    try:
+        user = authenticate(request, username=username, password=password)
+        failed = user is None
+    finally:
+        if not failed:
+            _release(limits)
+    if user is None:
+        raise exceptions.AuthenticationFailed("Invalid username or password.")
+    update_last_login(None, user)
+    return user
+
+
+def _release(limits: list[RateLimit]) -> None:
+    for limit in limits:
+        limit.release()
 
 
 def session_refresh(*, raw_refresh: str) -> tuple[str, str]:

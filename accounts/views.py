@@ -1,6 +1,4 @@
 from django.conf import settings
-from django.contrib.auth import authenticate
-from django.contrib.auth.models import update_last_login
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
@@ -18,9 +16,16 @@ from accounts.serializers import (
     SignupInputSerializer,
     UserUpdateInputSerializer,
 )
-from accounts.services import session_end, session_refresh, user_create, user_delete, user_update
+from accounts.services import (
+    session_end,
+    session_login,
+    session_refresh,
+    user_create,
+    user_delete,
+    user_update,
+)
 from accounts.tokens import clear_auth_cookies, session_tokens_for_user, set_auth_cookies
-from mcbackend.throttling import RateLimit, SignupThrottle, client_address
+from mcbackend.throttling import SignupThrottle
 
 
 class PublicAuthView(APIView):
@@ -62,34 +67,11 @@ class LoginView(PublicAuthView):
     def post(self, request: Request) -> Response:
         serializer = LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        username = serializer.validated_data["username"]
-        limits = [
-            RateLimit("login_failures_username", username.lower()),
-            RateLimit("login_failures_address", client_address(request)),
-        ]
-        # Each attempt reserves its place before the password is checked (an atomic increment),
-        # so concurrent guesses cannot all pass a check made before any of them counted.
-        # A refused or successful attempt gives its place back: only failures count.
-        counts = [limit.hit() for limit in limits]
-        for limit, count in zip(limits, counts, strict=True):
-            if count > limit.limit:
-                for reserved in limits:
-                    reserved.release()
-                raise exceptions.Throttled(wait=limit.retry_after)
-
-        try:
-            user = authenticate(
-                request, username=username, password=serializer.validated_data["password"]
-            )
-        except Exception:  # not a failed login (e.g. the database is down): nothing counts
-            for limit in limits:
-                limit.release()
-            raise
-        if user is None:
-            raise exceptions.AuthenticationFailed("Invalid username or password.")
-        for limit in limits:
-            limit.release()
-        update_last_login(None, user)
+        user = session_login(
+            request=request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
         return _signed_in(request, user, {"detail": "Logged in."}, status.HTTP_201_CREATED)
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher, PBKDF2PasswordHasher
 from rest_framework.test import APIClient
 
-import accounts.views
+import accounts.services
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_concurrent_guesses_cannot_overrun_the_budget(settings, user, monkeypatc
     """With one failure allowed, a second guess that arrives while the first is still being
     checked is refused: the first attempt counted before its password was checked."""
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "login_failures_username": "1/15m"}
-    real_authenticate = accounts.views.authenticate
+    real_authenticate = accounts.services.authenticate
     overlapping: list[int] = []
 
     def authenticate_while_another_arrives(request, **credentials):
@@ -106,7 +106,7 @@ def test_concurrent_guesses_cannot_overrun_the_budget(settings, user, monkeypatc
             overlapping.append(login(APIClient(), "alice", "second-guess").status_code)
         return real_authenticate(request, **credentials)
 
-    monkeypatch.setattr(accounts.views, "authenticate", authenticate_while_another_arrives)
+    monkeypatch.setattr(accounts.services, "authenticate", authenticate_while_another_arrives)
     first = login(APIClient(), "alice", "first-guess")
 
     assert first.status_code == 401
