@@ -32,7 +32,7 @@ import django
 django.setup()
 
 from django.db import transaction  # noqa: E402
-from lightclient import LightClient  # noqa: E402  (this folder; also used by rest_fanout.py)
+from lightclient import LightClient, ms  # noqa: E402  (this folder; also used by rest_fanout.py)
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
 from accounts.models import User  # noqa: E402
@@ -41,18 +41,6 @@ from realtime.events import broadcast_movie_on_commit, notify_user_on_commit  # 
 
 MOVIE_ID = 4242
 USERS = 200
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def ms(values: list[float]) -> str:
-    return (
-        f"p50 {pct(values, 50) * 1000:.1f} ms, p99 {pct(values, 99) * 1000:.1f} ms, "
-        f"max {max(values) * 1000:.1f} ms (n={len(values)})"
-    )
 
 
 def bench_users() -> list[tuple[int, str]]:

@@ -93,3 +93,16 @@ class LightClient(asyncio.Protocol):
 
     async def close(self) -> None:
         self.transport.close()
+
+
+# Latency summaries shared by bench.py and rest_fanout.py.
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def ms(values: list[float]) -> str:
+    return (
+        f"p50 {pct(values, 50) * 1000:.1f} ms, p99 {pct(values, 99) * 1000:.1f} ms, "
+        f"max {max(values) * 1000:.1f} ms (n={len(values)})"
+    )

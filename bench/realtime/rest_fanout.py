@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from lightclient import LightClient
+from lightclient import LightClient, ms
 
 
 class CommentClient(LightClient):
@@ -35,18 +35,6 @@ class CommentClient(LightClient):
         if frame["type"] == "comment.created":
             return ("comment.created", frame["data"]["comment"]["body"])
         return (frame["type"], None)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
-
-
-def ms(values: list[float]) -> str:
-    return (
-        f"p50 {pct(values, 50) * 1000:.1f} ms, p99 {pct(values, 99) * 1000:.1f} ms, "
-        f"max {max(values) * 1000:.1f} ms (n={len(values)})"
-    )
 
 
 def post_comment(host: str, movie: int, token: str, body: str) -> tuple[float, float]:
