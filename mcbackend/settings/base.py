@@ -95,8 +95,16 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a writer commits; the timeout rides out short write locks.
+    # BEGIN IMMEDIATE takes the write lock when a transaction starts, so overlapping writers
+    # queue on the busy timeout. A deferred transaction that reads and then writes cannot wait
+    # (SQLite answers "database is locked" at once, a 503) and would read rows that another
+    # writer is about to change, since SQLite has no SELECT ... FOR UPDATE.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
