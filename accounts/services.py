@@ -4,11 +4,11 @@ import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
@@ -142,7 +142,11 @@ def session_login(*, request: HttpRequest, username: str, password: str) -> User
             _release(limits)
     if user is None:
         raise exceptions.AuthenticationFailed("Invalid username or password.")
-    update_last_login(None, user)
+    # One column, by UPDATE: a full save could undo a concurrent change or re-create an account
+    # deleted meanwhile (which then cannot sign in).
+    user.last_login = timezone.now()
+    if not User.objects.filter(pk=user.pk).update(last_login=user.last_login):
+        raise exceptions.AuthenticationFailed("Invalid username or password.")
     return user
 
 
