@@ -185,6 +185,12 @@ REST_FRAMEWORK = {
 }
 
 # Throttle rates: "<count>/<period>", period s, m, h or d with an optional multiplier ("5/15m").
+# WebSocket limits (docs/REALTIME-LIMITS.md): client frames per socket (a token bucket; each
+# notification a resume replays counts as a frame) and open sockets per user in one process.
+WS_FRAMES_PER_SECOND = env.float("WS_FRAMES_PER_SECOND", default=20.0)
+WS_FRAME_BURST = env.int("WS_FRAME_BURST", default=60)
+WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
+
 THROTTLE_RATES = {
     "login_failures_username": env.str("THROTTLE_LOGIN_USERNAME", default="5/15m"),
     "login_failures_address": env.str("THROTTLE_LOGIN_ADDRESS", default="30/15m"),
