@@ -15,11 +15,10 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.hooks import sessions_ended, user_deleting
 from accounts.models import User
 from accounts.tokens import check_generation, session_tokens_for_user
 from mcbackend.throttling import RateLimit, client_address
-from movies.services import ratings_delete_for_user
-from realtime.events import disconnect_user_on_commit
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
@@ -95,7 +94,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
         locked.set_password(data["password"])
         locked.auth_generation = F("auth_generation") + 1
         changed += ["password", "auth_generation"]
-        disconnect_user_on_commit(user_id=user.pk)
+        sessions_ended.send(user_id=user.pk)
     if changed:
         _save_unique(locked, update_fields=changed)
     if password_changed:
@@ -107,12 +106,16 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
 
 @transaction.atomic
 def user_delete(*, user: User) -> None:
-    """Delete the account and everything it owns (ratings, comments, watch list, friendships)."""
-    # The row lock first: a save still in flight for this account waits, then finds it gone.
+    """Delete the account and everything it owns (ratings, comments, watch list, friendships).
+
+    The row lock first: a save still in flight for this account waits, then finds it gone. The
+    apps that own data about the user clean up next (accounts.hooks.user_deleting), then the row
+    and the cascade go.
+    """
     if not list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk")):
         return  # deleted meanwhile by a concurrent request
-    ratings_delete_for_user(user=user)  # first, so the movies' rating aggregates stay exact
-    disconnect_user_on_commit(user_id=user.pk)
+    user_deleting.send(user=user)
+    sessions_ended.send(user_id=user.pk)
     user.delete()
 
 
@@ -175,7 +178,7 @@ def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
 
 def session_end(*, user: User, raw_refresh: str | None) -> None:
     """Logout: the refresh token of this session can never be used again."""
-    disconnect_user_on_commit(user_id=user.pk)
+    sessions_ended.send(user_id=user.pk)
     if not raw_refresh:
         return
     try:
