@@ -25,7 +25,7 @@ from accounts.services import (
     user_update,
 )
 from accounts.tokens import clear_auth_cookies, session_tokens_for_user, set_auth_cookies
-from mcbackend.throttling import SignupThrottle
+from mcbackend.throttling import SignupThrottle, client_address
 
 
 class PublicAuthView(APIView):
@@ -68,9 +68,9 @@ class LoginView(PublicAuthView):
         serializer = LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = session_login(
-            request=request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
+            client_address=client_address(request),
         )
         return _signed_in(request, user, {"detail": "Logged in."}, status.HTTP_201_CREATED)
 
