@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = cross_validate(
                     load_ratings(source, reader=reader), config, folds=args.folds, k=args.k
                 )
-            return _emit(args, {"folds": args.folds, **result})
+            return _emit(args, {"n_folds": args.folds, **result})
         if not (args.train and args.test):
             return fail(PROG, "give --train and --test (or --ratings with --folds)")
         train_df = load_ratings(args.train, reader=reader)
