@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
     from ml.data import IdMap
@@ -126,3 +127,4 @@ class TrainResult:
     data_cutoff: int = 0
     train_seconds: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    trained_pairs: np.ndarray | None = None  # ml.data.pair_sample of the training ratings

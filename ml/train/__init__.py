@@ -17,7 +17,15 @@ import pandas as pd
 import torch
 from torch import distributed as dist
 
-from ml.data import IdMap, load_ratings, split_random
+from ml.data import (
+    IdMap,
+    RatingsError,
+    Reader,
+    describe_ratings,
+    load_ratings,
+    pair_sample,
+    split_random,
+)
 from ml.model import EASE, MatrixFactorization
 from ml.types import TrainConfig, TrainResult
 
@@ -270,12 +278,21 @@ def _encode(frame: pd.DataFrame, users: IdMap, movies: IdMap) -> _Encoded:
     )
 
 
-def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None) -> TrainResult:
+def train(
+    ratings: pd.DataFrame | str | Path,
+    config: TrainConfig | None = None,
+    *,
+    reader: Reader | None = None,
+) -> TrainResult:
     """Fit the rating model (early-stopped on a validation carve-out, then refit on everything),
-    the ranker, and the weight of the ranker-neighbour correction of predicted stars."""
+    the ranker, and the weight of the ranker-neighbour correction of predicted stars.
+
+    `ratings` is a DataFrame (userId, movieId, rating[, timestamp]) or a path read with `reader`
+    (see `ml.data.load_ratings`); bad input raises `ml.data.RatingsError`.
+    """
     config = config or TrainConfig()
     start = time.perf_counter()
-    frame = load_ratings(ratings)
+    frame = load_ratings(ratings, reader=reader)
     users, movies = (
         IdMap(frame["userId"].to_numpy()),
         IdMap(frame["movieId"].to_numpy()),
@@ -283,6 +300,11 @@ def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None)
     n_users, n_items = len(users), len(movies)
     full = _encode(frame, users, movies)
     fit_part, val_part = split_random(frame, test_fraction=config.val_fraction, seed=config.seed)
+    if len(val_part) == 0 or len(fit_part) == 0:
+        raise RatingsError(
+            f"{len(frame)} ratings are too few to hold out val_fraction={config.val_fraction:g} "
+            "for validation"
+        )
     fit, val = _encode(fit_part, users, movies), _encode(val_part, users, movies)
     history: list[dict[str, float]] = []
     model, best_epoch = _fit_mf(
@@ -327,4 +349,6 @@ def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None)
         metrics=metrics,
         data_cutoff=int(frame["timestamp"].max()),
         train_seconds=time.perf_counter() - start,
+        data=describe_ratings(frame),
+        trained_pairs=pair_sample(frame),
     )
