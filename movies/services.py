@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
 from ml.services import recommendations_refresh_on_commit
+from movies import catalogue
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
 from realtime.events import broadcast_movie_on_commit
@@ -56,6 +57,7 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     count, total = Movie.objects.filter(pk=movie.pk).values_list("ratings_count", "ratings_sum")[0]
     movie.ratings_count, movie.ratings_sum = count, total
     _publish_rating_changed(movie_id=movie.pk, count=count, total=total)
+    catalogue.ratings_changed_on_commit()
     recommendations_refresh_on_commit(user_id=user.pk)
     return rating, created
 
@@ -79,6 +81,7 @@ def ratings_delete_for_user(*, user: User) -> int:
         ratings_count=F("ratings_count") - 1, ratings_sum=F("ratings_sum") - Subquery(own_value)
     )
     deleted, _ = rated.delete()
+    catalogue.ratings_changed_on_commit()
     for movie_id, count, total in Movie.objects.filter(pk__in=movie_ids).values_list(
         "pk", "ratings_count", "ratings_sum"
     ):

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
 from ml import selectors as ml_selectors
-from movies import selectors, services
+from movies import catalogue, selectors, services
 from movies.models import Comment, Movie
 from movies.serializers import (
     CommentCreateInputSerializer,
@@ -41,8 +41,7 @@ class PopularPagination(ArrayLimitOffsetPagination):
 class MovieDetailView(APIView):
     @extend_schema(responses={200: MovieDetailOutputSerializer})
     def get(self, request: Request, movie_id: int) -> Response:
-        movie = selectors.movie_get_detail(movie_id=movie_id, viewer=request.user)
-        return Response(MovieDetailOutputSerializer(movie).data)
+        return Response(selectors.movie_detail_for_viewer(movie_id=movie_id, viewer=request.user))
 
 
 class MovieCommentListView(ListAPIView):
@@ -124,9 +123,7 @@ class MovieWatchView(APIView):
 class MovieSimilarView(APIView):
     @extend_schema(responses={200: MovieSummaryOutputSerializer(many=True)})
     def get(self, request: Request, movie_id: int) -> Response:
-        movie = selectors.movie_get(movie_id=movie_id)
-        similar = ml_selectors.similar_movies(movie=movie, limit=SIMILAR_COUNT)
-        return Response(MovieSummaryOutputSerializer(similar, many=True).data)
+        return Response(ml_selectors.similar_movies(movie_id=movie_id, limit=SIMILAR_COUNT))
 
 
 class RecommendationLimitPagination(ArrayLimitOffsetPagination):
@@ -153,8 +150,7 @@ class RecommendedMoviesView(APIView):
     )
     def get(self, request: Request) -> Response:
         limit = RecommendationLimitPagination().get_limit(request)
-        movies = ml_selectors.recommendation_list_for_user(user=request.user, limit=limit)
-        return Response(MovieSummaryOutputSerializer(movies, many=True).data)
+        return Response(ml_selectors.recommendation_list_for_user(user=request.user, limit=limit))
 
 
 class WatchlistView(ListAPIView):
@@ -168,11 +164,18 @@ class WatchlistView(ListAPIView):
 
 
 class PopularMoviesView(ListAPIView):
+    """Pages of the materialised ranking (movies/catalogue.py), rendered from cached summaries."""
+
     serializer_class = MovieSummaryOutputSerializer
     pagination_class = PopularPagination
 
-    def get_queryset(self) -> QuerySet[Movie]:
-        return selectors.movie_popular_queryset()
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return paginated_response(
+            items=selectors.movie_popular_ids(),
+            request=request,
+            serialize=catalogue.movie_summaries,
+            paginator=PopularPagination(),
+        )
 
 
 def _search(request: Request, title: object) -> Response:
