@@ -13,6 +13,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import InterfaceError, OperationalError
 
+from mcbackend.metrics import WS_OPEN, WS_SUBSCRIPTIONS, observe_publish_to_send
 from realtime import selectors
 from realtime.fanout import movie_relay
 from realtime.groups import user_group
@@ -64,6 +65,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     user_id: int | None = None
     last_sent_id = 0
     _expiry: asyncio.Task | None = None
+    _counted = False  # in mc_ws_open_sockets
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -117,6 +119,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "last_event_id": self.last_sent_id,
         }
         await self.send(text_data=frame_text(type="hello", data=hello))
+        WS_OPEN.inc()
+        self._counted = True
 
     async def _close_at(self, expires: int) -> None:
         await asyncio.sleep(max(0.0, expires - time.time()))
@@ -125,6 +129,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        if self._counted:
+            WS_OPEN.dec()
+            WS_SUBSCRIPTIONS.dec(len(getattr(self, "subscriptions", ())))
         for movie_id in getattr(self, "subscriptions", ()):
             await movie_relay().discard(movie_id, self)
 
@@ -166,6 +173,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 logger.exception("Could not subscribe to movie %s", movie_id)
                 raise ProtocolError("unavailable", "Live updates are unavailable; retry.") from exc
             self.subscriptions.add(movie_id)
+            WS_SUBSCRIPTIONS.inc()
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="subscribed", data=data))
 
@@ -173,6 +181,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         movie_id = frame.movie_id
         if movie_id in self.subscriptions:
             self.subscriptions.discard(movie_id)
+            WS_SUBSCRIPTIONS.dec()
             await movie_relay().discard(movie_id, self)
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="unsubscribed", data=data))
@@ -213,6 +222,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     await self.send(text_data=_notification_text(notification))
         await self.send(text_data=message["text"])
         self.last_sent_id = event_id
+        observe_publish_to_send("notification", message.get("published_at"))
 
     async def stream_push(self, message: dict[str, Any]) -> None:
         """Movie events normally reach sockets through realtime.fanout.MovieRelay; this handles

@@ -6,7 +6,8 @@
 Seeds the demo data into a SQLite database (skipped when present), creates the bench users
 (seed.py), starts the server with ONE worker, then for each round measures the floor (an
 anonymous request for an unknown path: a 404 through every middleware) and every endpoint of
-endpoints.py with `wrk -t1 -c8 -d<seconds>s`, and the floor again. Writes bench/out/http/<label>.json.
+endpoints.py with `wrk -t1 -c8 -d<seconds>s`, and the floor again.
+Writes bench/out/http/<label>.json.
 """
 
 import argparse
@@ -90,8 +91,8 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=HERE.parents[1], help="checkout to serve")
     parser.add_argument("--server", choices=sorted(SERVERS), default="gunicorn")
     parser.add_argument("--port", type=int, default=21710)
-    parser.add_argument("--db", type=Path, default=Path("/tmp/mc-bench-http/demo.sqlite3"))
-    parser.add_argument("--models", type=Path, default=Path("/tmp/mc-bench-http/models"))
+    parser.add_argument("--db", type=Path, default=Path("/tmp/mc-bench-http/demo.sqlite3"))  # noqa: S108
+    parser.add_argument("--models", type=Path, default=Path("/tmp/mc-bench-http/models"))  # noqa: S108
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--only", default="", help="comma-separated substrings of endpoint names")
@@ -112,9 +113,8 @@ def main() -> None:
     cmd = [py, *cmd] if cmd[0] == "-m" else [str(Path(py).parent / cmd[0]), *cmd[1:]]
     server = subprocess.Popen(cmd, env=env, cwd=args.root)
     base = f"http://127.0.0.1:{args.port}"
-    endpoints = [
-        e for e in ENDPOINTS if not args.only or any(o in e[0] for o in args.only.split(","))
-    ]
+    only = [part for part in args.only.split(",") if part]
+    endpoints = [e for e in ENDPOINTS if not only or any(o in e[0] for o in only)]
     try:
         for _ in range(300):
             try:

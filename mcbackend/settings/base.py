@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mcbackend.metrics.MetricsMiddleware",  # /metrics, and request counts and latency
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -167,7 +168,7 @@ REST_FRAMEWORK = {
         "mcbackend.parsers.FormParser",
         "mcbackend.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["mcbackend.renderers.ORJSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["mcbackend.throttling.UserRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "mcbackend.openapi.AutoSchema",
