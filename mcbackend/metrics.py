@@ -54,12 +54,15 @@ for _kind in ("notification", "stream"):
 
 class ModelVersionCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from ml.loader import model_version
+        from mcbackend.health import health_reporters  # ml reports model_version there
 
+        version = None
+        for fields in health_reporters.send():
+            version = fields.get("model_version", version)
         family = GaugeMetricFamily(
             "mc_model_info", "Recommender version this worker serves.", labels=["model_version"]
         )
-        family.add_metric([model_version() or "none"], 1)
+        family.add_metric([version or "none"], 1)
         yield family
 
 

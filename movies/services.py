@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
-from ml.services import recommendations_refresh_on_commit
 from movies import catalogue
+from movies.hooks import ratings_changed
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
 from realtime.events import broadcast_movie_on_commit
@@ -58,7 +58,7 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     movie.ratings_count, movie.ratings_sum = count, total
     _publish_rating_changed(movie_id=movie.pk, count=count, total=total)
     catalogue.ratings_changed_on_commit()
-    recommendations_refresh_on_commit(user_id=user.pk)
+    ratings_changed.send(user_id=user.pk)
     return rating, created
 
 
