@@ -21,7 +21,6 @@ from django.utils import timezone
 from accounts.models import User
 from ml.selectors import personal_recommendations_for_user
 from movies.models import Rating
-from movies.serializers import MovieSummaryOutputSerializer
 from realtime.events import notify_recommendations_updated
 
 logger = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def recommendations_push(*, user: User) -> bool:
         return False  # not enough ratings for the model yet (or no model): nothing to announce
     notify_recommendations_updated(
         user_id=user.pk,
-        movies=[dict(row) for row in MovieSummaryOutputSerializer(result.movies, many=True).data],
+        movies=[dict(row) for row in result.movies],
         model_version=result.model_version,
     )
     return True

@@ -62,10 +62,34 @@ class NameOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class MovieDetailOutputSerializer(MovieSummaryOutputSerializer):
+class MovieDetailPublicOutputSerializer(MovieSummaryOutputSerializer):
+    """What every viewer sees the same way on a movie page (materialised: movies/catalogue.py)."""
+
     genres = NameOutputSerializer(many=True)
     actors = serializers.SerializerMethodField()
     directors = NameOutputSerializer(many=True)
+
+    class Meta(MovieSummaryOutputSerializer.Meta):
+        fields = [
+            "id",
+            "title",
+            "poster_url",
+            "overview",
+            "runtime",
+            "adult",
+            "release_date",
+            "genres",
+            "actors",
+            "directors",
+        ]
+
+    def get_actors(self, movie: Movie) -> list[dict[str, str]]:
+        return [{"name": credit.person.name} for credit in movie.cast_credits.all()]
+
+
+class MovieDetailOutputSerializer(MovieDetailPublicOutputSerializer):
+    """The movie page: the public part plus the exact average and the viewer's fields."""
+
     average_rating = serializers.FloatField(allow_null=True)
     rated = serializers.SerializerMethodField()
     on_watchlist = serializers.BooleanField()
@@ -86,9 +110,6 @@ class MovieDetailOutputSerializer(MovieSummaryOutputSerializer):
             "rated",
             "on_watchlist",
         ]
-
-    def get_actors(self, movie: Movie) -> list[dict[str, str]]:
-        return [{"name": credit.person.name} for credit in movie.cast_credits.all()]
 
     def get_rated(self, movie: Movie) -> float:
         """The viewer's rating, or 0 when they have not rated it."""

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
-from movies import selectors, services
+from movies import catalogue, selectors, services
 from movies.models import Comment, Movie
 from movies.serializers import (
     CommentCreateInputSerializer,
@@ -37,8 +37,7 @@ class PopularPagination(ArrayLimitOffsetPagination):
 class MovieDetailView(APIView):
     @extend_schema(responses={200: MovieDetailOutputSerializer})
     def get(self, request: Request, movie_id: int) -> Response:
-        movie = selectors.movie_get_detail(movie_id=movie_id, viewer=request.user)
-        return Response(MovieDetailOutputSerializer(movie).data)
+        return Response(selectors.movie_detail_for_viewer(movie_id=movie_id, viewer=request.user))
 
 
 class MovieCommentListView(ListAPIView):
@@ -128,11 +127,18 @@ class WatchlistView(ListAPIView):
 
 
 class PopularMoviesView(ListAPIView):
+    """Pages of the materialised ranking (movies/catalogue.py), rendered from cached summaries."""
+
     serializer_class = MovieSummaryOutputSerializer
     pagination_class = PopularPagination
 
-    def get_queryset(self) -> QuerySet[Movie]:
-        return selectors.movie_popular_queryset()
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return paginated_response(
+            items=selectors.movie_popular_ids(),
+            request=request,
+            serialize=catalogue.movie_summaries,
+            paginator=PopularPagination(),
+        )
 
 
 def _search(request: Request, title: object) -> Response:

@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from mcbackend.metrics import WS_OPEN, WS_SUBSCRIPTIONS, observe_publish_to_send
 from realtime import selectors
 from realtime.fanout import movie_relay
 from realtime.groups import user_group
@@ -68,6 +69,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     user_id: int | None = None
     last_sent_id = 0
     _expiry: asyncio.Task | None = None
+    _counted = False  # in mc_ws_open_sockets
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -133,6 +135,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "last_event_id": self.last_sent_id,
         }
         await self.send(text_data=frame_text(type="hello", data=hello))
+        WS_OPEN.inc()
+        self._counted = True
 
     async def _close_at(self, expires: int) -> None:
         await asyncio.sleep(max(0.0, expires - time.time()))
@@ -147,6 +151,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self._expiry.cancel()
             self._expiry = None
         subscriptions = getattr(self, "subscriptions", set())
+        if getattr(self, "_counted", False):
+            self._counted = False
+            WS_OPEN.dec()
+            WS_SUBSCRIPTIONS.dec(len(subscriptions))
         while subscriptions:
             await movie_relay().discard(subscriptions.pop(), self)
         user_id = getattr(self, "registered_user_id", None)
@@ -207,6 +215,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 logger.exception("Could not subscribe to movie %s", movie_id)
                 raise ProtocolError("unavailable", "Live updates are unavailable; retry.") from exc
             self.subscriptions.add(movie_id)
+            WS_SUBSCRIPTIONS.inc()
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="subscribed", data=data))
 
@@ -214,6 +223,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         movie_id = frame.movie_id
         if movie_id in self.subscriptions:
             self.subscriptions.discard(movie_id)
+            WS_SUBSCRIPTIONS.dec()
             await movie_relay().discard(movie_id, self)
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="unsubscribed", data=data))
@@ -255,6 +265,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     await self.send(text_data=_notification_text(notification))
         await self.send(text_data=message["text"])
         self.last_sent_id = event_id
+        observe_publish_to_send("notification", message.get("published_at"))
 
     async def stream_push(self, message: dict[str, Any]) -> None:
         """Movie events normally reach sockets through realtime.fanout.MovieRelay; this handles

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mcbackend.metrics.MetricsMiddleware",  # /metrics, and request counts and latency
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -175,7 +176,7 @@ REST_FRAMEWORK = {
         "mcbackend.parsers.FormParser",
         "mcbackend.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["mcbackend.renderers.ORJSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["mcbackend.throttling.UserRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "mcbackend.openapi.AutoSchema",
@@ -247,6 +248,11 @@ ML_REFRESH_SYNC = env.bool("ML_REFRESH_SYNC", default=False)
 
 # Popular list: Bayesian average with the global mean as prior, weighted as this many votes.
 POPULAR_PRIOR_WEIGHT = env.int("POPULAR_PRIOR_WEIGHT", default=20)
+# Materialised reads (movies/catalogue.py): each worker checks whether ratings moved at most this
+# often (seconds), so a rating shows in the popular and cold-start lists within it everywhere
+# (at once on the worker that saved it); catalogue data (summaries, credits) likewise.
+POPULAR_MAX_AGE_SECONDS = env.float("POPULAR_MAX_AGE_SECONDS", default=2.0)
+CATALOGUE_MAX_AGE_SECONDS = env.float("CATALOGUE_MAX_AGE_SECONDS", default=60.0)
 
 LOGGING = {
     "version": 1,
