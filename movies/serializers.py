@@ -87,6 +87,7 @@ class MovieDetailOutputSerializer(MovieSummaryOutputSerializer):
             "on_watchlist",
         ]
 
+    @extend_schema_field(NameOutputSerializer(many=True))
     def get_actors(self, movie: Movie) -> list[dict[str, str]]:
         return [{"name": credit.person.name} for credit in movie.cast_credits.all()]
 
@@ -145,4 +146,16 @@ class MovieSearchInputSerializer(serializers.Serializer):
         trim_whitespace=True,
         validators=[NOT_BLANK],
         help_text='In the query string; for POST also instead in the body: `{"title": ...}`.',
+    )
+
+
+class MovieSearchBodyInputSerializer(serializers.Serializer):
+    """POST search: `title` in the query string or in the body; one of them is needed."""
+
+    title = serializers.CharField(
+        max_length=500,
+        trim_whitespace=True,
+        validators=[NOT_BLANK],
+        required=False,
+        help_text="In the query string or the body (the query string wins); one is required.",
     )
