@@ -149,10 +149,19 @@ class MovieSearchInputSerializer(serializers.Serializer):
     )
 
 
+class StringOnlyCharField(serializers.CharField):
+    """A string, as the schema says: DRF's CharField would also take numbers."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class MovieSearchBodyInputSerializer(serializers.Serializer):
     """POST search: `title` in the query string or in the body; one of them is needed."""
 
-    title = serializers.CharField(
+    title = StringOnlyCharField(
         max_length=500,
         trim_whitespace=True,
         validators=[NOT_BLANK],

@@ -213,8 +213,10 @@ class MovieSearchView(APIView):
         responses={200: MovieSummaryOutputSerializer(many=True), 400: OpenApiResponse()},
     )
     def post(self, request: Request) -> Response:
+        body = MovieSearchBodyInputSerializer(data=request.data)  # as documented, even if unused
+        body.is_valid(raise_exception=True)
         title = request.query_params.get("title")
-        if title is None and hasattr(request.data, "get"):
+        if title is None:
             title = request.data.get("title")
         return self._search(request, title)
 
