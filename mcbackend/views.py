@@ -13,8 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mcbackend.api import DATABASE_RETRY_AFTER
-from mcbackend.health import channel_layer_status, database_status
-from ml.loader import model_version
+from mcbackend.health import channel_layer_status, database_status, health_reporters
 
 HEALTH = inline_serializer(
     "HealthOutput",
@@ -22,6 +21,7 @@ HEALTH = inline_serializer(
         "status": serializers.ChoiceField(["ok", "unavailable"]),
         "database": serializers.ChoiceField(["ok", "unreachable"]),
         "channel_layer": serializers.ChoiceField(["ok", "degraded"]),
+        # Filled in by ml through mcbackend.health.health_reporters.
         "model_version": serializers.CharField(allow_null=True),
     },
 )
@@ -57,8 +57,9 @@ class HealthView(APIView):
             "status": "ok" if database == "ok" else "unavailable",
             "database": database,
             "channel_layer": channel_layer_status(),
-            "model_version": model_version(),
         }
+        for fields in health_reporters.send():  # model_version, from ml
+            body.update(fields)
         if database == "ok":
             return Response(body)
         return Response(body, status=503, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
