@@ -13,7 +13,10 @@ SIMILAR_COUNT = 10
 
 
 class MovieSimilarView(APIView):
-    @extend_schema(responses={200: MovieSummaryOutputSerializer(many=True)})
+    @extend_schema(
+        summary="The movies most similar to a movie",
+        responses={200: MovieSummaryOutputSerializer(many=True)},
+    )
     def get(self, request: Request, movie_id: int) -> Response:
         return Response(selectors.similar_movies(movie_id=movie_id, limit=SIMILAR_COUNT))
 
@@ -29,6 +32,7 @@ class RecommendedMoviesView(APIView):
     """The caller's recommendations, best first; never a movie they rated."""
 
     @extend_schema(
+        summary="Your recommendations, best first",
         parameters=[
             OpenApiParameter(
                 "limit",

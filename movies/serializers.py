@@ -83,6 +83,7 @@ class MovieDetailPublicOutputSerializer(MovieSummaryOutputSerializer):
             "directors",
         ]
 
+    @extend_schema_field(NameOutputSerializer(many=True))
     def get_actors(self, movie: Movie) -> list[dict[str, str]]:
         return [{"name": credit.person.name} for credit in movie.cast_credits.all()]
 
@@ -166,4 +167,25 @@ class MovieSearchInputSerializer(serializers.Serializer):
         trim_whitespace=True,
         validators=[NOT_BLANK],
         help_text='In the query string; for POST also instead in the body: `{"title": ...}`.',
+    )
+
+
+class StringOnlyCharField(serializers.CharField):
+    """A string, as the schema says: DRF's CharField would also take numbers."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MovieSearchBodyInputSerializer(serializers.Serializer):
+    """POST search: `title` in the query string or in the body; one of them is needed."""
+
+    title = StringOnlyCharField(
+        max_length=500,
+        trim_whitespace=True,
+        validators=[NOT_BLANK],
+        required=False,
+        help_text="In the query string or the body (the query string wins); one is required.",
     )

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "mcbackend.metrics.MetricsMiddleware",  # /metrics, and request counts and latency
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "mcbackend.middleware.ApiJsonNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -227,6 +228,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "PREPROCESSING_HOOKS": ["mcbackend.api.drop_slashless_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mcbackend.openapi.complete_schema",
+    ],
+    # Relative: the API is where its schema is served (clients set the base URL).
+    "SERVERS": [{"url": "/", "description": "The server that serves this schema"}],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
