@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "movies",
     "realtime",
     "ml",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The home page's reasons are tagged unions on `type`: one named one-value enum per tag.
+    "ENUM_NAME_OVERRIDES": {
+        "ReasonTypeModelEnum": ["model"],
+        "ReasonTypeBecauseYouLikedEnum": ["because_you_liked"],
+        "ReasonTypeFriendsEnum": ["friends"],
+        "ReasonTypeTrendingEnum": ["trending"],
+        "ReasonTypePopularEnum": ["popular"],
+        "HomeRowKeyEnum": ["top_picks", "because_you_liked", "friends", "trending", "popular"],
+    },
 }
 
 TMDB_API_KEY = env.str("TMDB_API_KEY", default="")
@@ -252,6 +262,12 @@ ML_PUSH_ACTIVE_DAYS = env.int("ML_PUSH_ACTIVE_DAYS", default=30)
 ML_PUSH_MAX_USERS = env.int("ML_PUSH_MAX_USERS", default=1000)
 # Refresh recommendations inline in the rating's commit hook instead of a background thread (tests).
 ML_REFRESH_SYNC = env.bool("ML_REFRESH_SYNC", default=False)
+
+# Home page rows (home/): a user's computed rows live in the cache this long at most (a rating,
+# a friendship change or a new model replaces them sooner); the trending candidates, shared by
+# every user, are recomputed this often.
+HOME_ROWS_CACHE_SECONDS = env.int("HOME_ROWS_CACHE_SECONDS", default=600)
+HOME_TRENDING_CACHE_SECONDS = env.int("HOME_TRENDING_CACHE_SECONDS", default=300)
 
 # Popular list: Bayesian average with the global mean as prior, weighted as this many votes.
 POPULAR_PRIOR_WEIGHT = env.int("POPULAR_PRIOR_WEIGHT", default=20)
