@@ -154,6 +154,10 @@ CALLS = [
     C("POST /api/send-friend-request/{to_user_id}/", 404, path={"to_user_id": "missing"}),
     C("POST /api/send-friend-request/{to_user_id}/", 409, path={"to_user_id": "friend"}),
     C("POST /api/send-friend-request/{to_user_id}/", 409, path={"to_user_id": "private"}),
+    C("GET /api/user/movies/lists/", 200, query={"limit": 3}),
+    C("GET /api/user/movies/lists/", 400, query={"limit": "x"}),
+    C("POST /api/recommendations/group/", 200, body={"user_ids": ["@friend"]}),
+    C("POST /api/recommendations/group/", 400, body={"user_ids": ["@stranger"]}),
 ]
 
 
@@ -200,6 +204,8 @@ class World:
             return self.ids[value[1:]]
         if isinstance(value, Mapping):
             return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
         return value
 
     def url(self, template: str, overrides: Mapping[str, str] | None = None) -> str:
