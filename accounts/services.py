@@ -19,6 +19,7 @@ from accounts.tokens import check_generation, session_tokens_for_user
 from mcbackend.throttling import RateLimit, client_address
 from movies.services import ratings_delete_for_user
 from realtime.events import disconnect_user_on_commit
+from social.services import friendships_end_for_user
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
@@ -81,6 +82,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
 def user_delete(*, user: User) -> None:
     """Delete the account and everything it owns (ratings, comments, watch list, friendships)."""
     ratings_delete_for_user(user=user)  # first, so the movies' rating aggregates stay exact
+    friendships_end_for_user(user=user)  # each friend hears friend.removed
     disconnect_user_on_commit(user_id=user.pk)
     user.delete()
 

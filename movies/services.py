@@ -98,6 +98,7 @@ def comment_create(*, author: User, movie: Movie, body: str) -> Comment:
         movie_id=movie.pk,
         type="comment.created",
         data={"movie_id": movie.pk, "comment": comment_payload(comment)},
+        author_id=author.pk,
     )
     return comment
 
@@ -108,11 +109,32 @@ def comment_delete(*, author: User, movie: Movie, comment_id: int) -> None:
     deleted, _ = Comment.objects.filter(pk=comment_id, movie=movie, author=author).delete()
     if not deleted:
         raise NotFoundError("Comment not found")
+    _publish_comment_deleted(movie_id=movie.pk, comment_id=comment_id, author_id=author.pk)
+
+
+def _publish_comment_deleted(*, movie_id: int, comment_id: int, author_id: int) -> None:
     broadcast_movie_on_commit(
-        movie_id=movie.pk,
+        movie_id=movie_id,
         type="comment.deleted",
-        data={"movie_id": movie.pk, "comment_id": comment_id},
+        data={"movie_id": movie_id, "comment_id": comment_id},
+        author_id=author_id,
     )
+
+
+@transaction.atomic
+def comments_moderate_delete(*, comment_ids: list[int]) -> int:
+    """Moderation (the admin): delete any comments; each one's movie stream hears
+    `comment.deleted` exactly as when the author deletes it. Returns how many were deleted."""
+    doomed = list(
+        Comment.objects.select_for_update()
+        .filter(pk__in=comment_ids)
+        .order_by("pk")
+        .values_list("pk", "movie_id", "author_id")
+    )
+    Comment.objects.filter(pk__in=[pk for pk, _, _ in doomed]).delete()
+    for comment_id, movie_id, author_id in doomed:
+        _publish_comment_deleted(movie_id=movie_id, comment_id=comment_id, author_id=author_id)
+    return len(doomed)
 
 
 def watchlist_item_add(*, user: User, movie: Movie) -> WatchlistItem:

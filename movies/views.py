@@ -51,7 +51,7 @@ class MovieCommentListView(ListAPIView):
 
     def get_queryset(self) -> QuerySet[Comment]:
         movie = selectors.movie_get(movie_id=self.kwargs["movie_id"])
-        return selectors.comment_list(movie=movie)
+        return selectors.comment_list(movie=movie, viewer=self.request.user)
 
 
 class MovieCommentView(APIView):

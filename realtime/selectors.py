@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from movies.models import Movie
 from realtime.models import Notification, NotificationCounter
+from social.selectors import blocked_user_ids_for
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +20,16 @@ def notification_last_id(*, user_id: int) -> int:
     """The id of the user's newest notification; 0 if none (`hello.data.last_event_id`)."""
     last = NotificationCounter.objects.filter(user_id=user_id).values_list("last_id", flat=True)
     return last.first() or 0
+
+
+def hidden_user_ids(*, user_id: int) -> frozenset[int]:
+    """Users whose comment frames this user's sockets leave out (social's block rule)."""
+    return frozenset(blocked_user_ids_for(user=user_id))
+
+
+def socket_start(*, user_id: int) -> tuple[int, frozenset[int]]:
+    """What a new socket needs: the newest notification id and the hidden user ids."""
+    return notification_last_id(user_id=user_id), hidden_user_ids(user_id=user_id)
 
 
 @dataclass
