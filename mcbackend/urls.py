@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("movies.urls")),
     path("api/", include("accounts.urls")),
     path("api/", include("social.urls")),
+    path("api/", include("realtime.urls")),
 ]
 
 handler404 = "mcbackend.views.not_found"
