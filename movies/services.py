@@ -14,9 +14,10 @@ from django.utils import timezone
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
 from ml.services import recommendations_refresh_on_commit
+from movies.feed import comment_feed_item, friend_ids_for_feed, rating_feed_item
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
-from realtime.events import broadcast_movie_on_commit
+from realtime.events import broadcast_movie_on_commit, feed_activity_on_commit
 
 
 def _movie_lock(*, movie_id: int) -> None:
@@ -56,6 +57,10 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     count, total = Movie.objects.filter(pk=movie.pk).values_list("ratings_count", "ratings_sum")[0]
     movie.ratings_count, movie.ratings_sum = count, total
     _publish_rating_changed(movie_id=movie.pk, count=count, total=total)
+    rating.user, rating.movie = user, movie
+    feed_activity_on_commit(
+        recipient_ids=friend_ids_for_feed(user=user), data=rating_feed_item(rating)
+    )
     recommendations_refresh_on_commit(user_id=user.pk)
     return rating, created
 
@@ -99,6 +104,9 @@ def comment_create(*, author: User, movie: Movie, body: str) -> Comment:
         type="comment.created",
         data={"movie_id": movie.pk, "comment": comment_payload(comment)},
         author_id=author.pk,
+    )
+    feed_activity_on_commit(
+        recipient_ids=friend_ids_for_feed(user=author), data=comment_feed_item(comment)
     )
     return comment
 
