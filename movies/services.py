@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
-from ml.services import recommendations_refresh_on_commit
 from movies.feed import comment_feed_item, friend_ids_for_feed, rating_feed_item
+from movies.hooks import ratings_changed
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
 from realtime.events import broadcast_movie_on_commit, feed_activity_on_commit
@@ -61,7 +61,7 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     feed_activity_on_commit(
         recipient_ids=friend_ids_for_feed(user=user), data=rating_feed_item(rating)
     )
-    recommendations_refresh_on_commit(user_id=user.pk)
+    ratings_changed.send(user_id=user.pk)
     return rating, created
 
 

@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 from realtime import selectors
 from realtime.fanout import feed_relay, movie_relay
 from realtime.groups import user_group
+from realtime.hooks import movie_stream_exists
 from realtime.models import Notification
 from realtime.protocol import (
     MAX_FRAME_BYTES,
@@ -188,7 +189,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         movie_id = frame.movie_id
         if movie_id not in self.subscriptions:
             self._check_subscription_room()
-            if not await database_sync_to_async(selectors.movie_exists)(movie_id=movie_id):
+            if not await database_sync_to_async(movie_stream_exists)(movie_id=movie_id):
                 raise ProtocolError("not_found", "Movie not found")
             try:
                 await movie_relay().add(movie_id, self)

@@ -16,17 +16,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from movies.models import Movie
+from realtime.hooks import hidden_users
 from realtime.models import Notification, NotificationCounter
-from social.selectors import blocked_user_ids_for
 
 logger = logging.getLogger(__name__)
 
 MAX_REPLAY = 1000  # a client further behind than this reloads over REST instead
-
-
-def movie_exists(*, movie_id: int) -> bool:
-    return Movie.objects.filter(pk=movie_id).exists()
 
 
 def notification_last_id(*, user_id: int) -> int:
@@ -36,8 +31,9 @@ def notification_last_id(*, user_id: int) -> int:
 
 
 def hidden_user_ids(*, user_id: int) -> frozenset[int]:
-    """Users whose comment frames this user's sockets leave out (social's block rule)."""
-    return frozenset(blocked_user_ids_for(user=user_id))
+    """Users whose comment frames this user's sockets leave out (social's block rule, through
+    the `realtime.hooks.hidden_users` hook)."""
+    return frozenset().union(*hidden_users.send(user_id=user_id))
 
 
 def socket_start(*, user_id: int) -> tuple[int, frozenset[int]]:

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from mcbackend.api import ArrayLimitOffsetPagination
+from mcbackend.parsers import JSONParser
 from realtime.models import Notification
 from realtime.selectors import notification_list, notification_unread_count
 from realtime.serializers import (
@@ -51,6 +52,8 @@ class NotificationUnreadCountView(APIView):
 
 
 class NotificationReadView(APIView):
+    parser_classes = [JSONParser]  # part two's ids are JSON integers: no form posts
+
     @extend_schema(
         summary="Mark notifications read up to an id",
         request=MarkReadInputSerializer,
