@@ -1,8 +1,10 @@
 """Catalogue use cases: rating, commenting, the watch list, and keeping rating aggregates exact.
 
-Every change to a movie's ratings first takes the movie's row lock with an UPDATE (on SQLite the
-same statement takes the database write lock before anything is read), so concurrent ratings of
-one movie serialise and `ratings_count`/`ratings_sum` stay exact.
+Every write owned by a user first takes the user's row lock (accounts.locks: a racing account
+deletion finishes first, or waits and then finds the account gone). A change to a movie's ratings
+then takes the movie's row lock with an UPDATE (on SQLite the same statement takes the database
+write lock before anything is read), so concurrent ratings of one movie serialise and
+`ratings_count`/`ratings_sum` stay exact.
 """
 
 from decimal import Decimal
@@ -11,6 +13,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
+from accounts.locks import acting_user_lock
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
 from movies.feed import comment_feed_item, friend_ids_for_feed, rating_feed_item
@@ -38,6 +41,7 @@ def _publish_rating_changed(*, movie_id: int, count: int, total: Decimal) -> Non
 @transaction.atomic
 def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, bool]:
     """Rate or re-rate; returns (rating, created). The movie's aggregates move by the difference."""
+    acting_user_lock(user=user)
     _movie_lock(movie_id=movie.pk)
     rating = Rating.objects.filter(user=user, movie_id=movie.pk).first()
     now = timezone.now()
@@ -98,6 +102,7 @@ def comment_payload(comment: Comment) -> dict:
 
 @transaction.atomic
 def comment_create(*, author: User, movie: Movie, body: str) -> Comment:
+    acting_user_lock(user=author)
     comment = Comment.objects.create(author=author, movie=movie, body=body)
     broadcast_movie_on_commit(
         movie_id=movie.pk,
@@ -147,6 +152,7 @@ def comments_moderate_delete(*, comment_ids: list[int]) -> int:
 
 def watchlist_item_add(*, user: User, movie: Movie) -> WatchlistItem:
     """Idempotent: adding twice keeps one entry (and its first time added)."""
+    acting_user_lock(user=user)
     item, _ = WatchlistItem.objects.get_or_create(user=user, movie=movie)
     return item
 

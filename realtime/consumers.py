@@ -11,12 +11,14 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from realtime import selectors
 from realtime.fanout import feed_relay, movie_relay
 from realtime.groups import user_group
 from realtime.hooks import movie_stream_exists
+from realtime.limits import frame_bucket, socket_register, socket_unregister
 from realtime.models import Notification
 from realtime.protocol import (
     MAX_FRAME_BYTES,
@@ -32,6 +34,7 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_BIG = 1009  # under realtime.server autobahn sends it before a frame this big gets here
 CLOSE_UNAVAILABLE = 4503  # layer or database down: reconnect later (daphne sends 1000, 3000-4999)
+CLOSE_POLICY = 1008  # the user already holds WS_MAX_SOCKETS_PER_USER sockets on this worker
 
 
 def _notification_text(notification: Notification) -> str:
@@ -78,6 +81,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 raise  # the consumer was running: not a failure to join the layer
             logger.exception("Channel layer unavailable; closing socket")
             _forget_failed_channels(self.channel_layer)
+        finally:
+            # Every exit path, a crash included (channels calls disconnect() only when the
+            # client's disconnect message arrives): no subscription or socket count outlives it.
+            await self._release()
         # The layer failed before the consumer started (the per-socket channel could not be
         # subscribed, e.g. Redis down): answer as connect() does, accept then close with 4503,
         # rather than let daphne answer the handshake with a bare 500 the page sees as 1006.
@@ -96,6 +103,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
         self.subscriptions: set[int] = set()
+        self.bucket = frame_bucket()
+        if not socket_register(user_id=user.id, consumer=self):
+            limit = settings.WS_MAX_SOCKETS_PER_USER
+            message = f"At most {limit} open sockets per user; close another tab."
+            await self.send(text_data=error_text("too_many_connections", message))
+            await self.close(code=CLOSE_POLICY)
+            return
+        self.registered_user_id = user.id
         expires = self.scope.get("token_exp")
         if expires is not None:
             self._expiry = asyncio.create_task(self._close_at(expires))
@@ -127,31 +142,57 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_UNAUTHORIZED)
 
     async def disconnect(self, code: int) -> None:
+        await self._release()
+
+    async def _release(self) -> None:
+        """Idempotent clean-up: the expiry timer, movie and feed subscriptions, the socket count."""
         if self._expiry is not None:
             self._expiry.cancel()
-        for movie_id in getattr(self, "subscriptions", ()):
-            await movie_relay().discard(movie_id, self)
+            self._expiry = None
+        subscriptions = getattr(self, "subscriptions", set())
+        while subscriptions:
+            await movie_relay().discard(subscriptions.pop(), self)
         if self.feed_subscribed and self.user_id is not None:
+            self.feed_subscribed = False
             await feed_relay().discard(self.user_id, self)
+        user_id = getattr(self, "registered_user_id", None)
+        if user_id is not None:
+            socket_unregister(user_id=user_id, consumer=self)
+            self.registered_user_id = None
 
     # Client frames ---------------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         size = len(bytes_data) if bytes_data is not None else len(text_data or "")
         if size > MAX_FRAME_BYTES // 4 and bytes_data is None:
-            size = len((text_data or "").encode())
+            # surrogatepass: a lone surrogate (no valid UTF-8 reaches here) must not crash this
+            size = len((text_data or "").encode("utf-8", "surrogatepass"))
         if size > MAX_FRAME_BYTES:
             await self.close(code=CLOSE_TOO_BIG)
             return
         if self.user_id is None:
             return  # closing (4401); ignore what the client still sends
         try:
+            if not self.bucket.take():
+                raise self._rate_limited()
             if text_data is None:
                 raise ProtocolError("invalid_frame", "Binary frames are not supported.")
             frame = parse_client_frame(text_data)
             await getattr(self, f"action_{frame.action}")(frame)
         except ProtocolError as exc:
+            if exc.code == "rate_limited" and self.bucket.refused:
+                return  # one error per refused stretch: a flood gets one answer, not one each
+            if exc.code == "rate_limited":
+                self.bucket.refused = True
             await self.send(text_data=error_text(exc.code, exc.message))
+
+    def _rate_limited(self) -> ProtocolError:
+        rate, burst = settings.WS_FRAMES_PER_SECOND, settings.WS_FRAME_BURST
+        return ProtocolError(
+            "rate_limited",
+            f"Too many frames: at most {burst} at once and {rate:g} per second (each notification "
+            "a resume replays counts as one); frames over the limit are dropped.",
+        )
 
     async def action_ping(self, frame: Any) -> None:
         await self.send(text_data=frame_text(type="pong", data={}))
@@ -223,6 +264,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         for notification in replay.notifications:
             await self.send(text_data=_notification_text(notification))
+        self.bucket.debit(len(replay.notifications))  # output is metered like input
         self.last_sent_id = max(self.last_sent_id, replay.last_id)
         await self.send(
             text_data=frame_text(type="resumed", data={"last_event_id": replay.last_id})

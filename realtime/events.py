@@ -15,6 +15,7 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
+from accounts.locks import users_lock
 from realtime.groups import FEED_GROUP, movie_group, user_group
 from realtime.protocol import frame_text
 from realtime.services import notification_create
@@ -45,9 +46,13 @@ def notify_user_on_commit(*, user_id: int, type: str, data: dict[str, Any]) -> N
     """A personal notification (REALTIME.md) for one user.
 
     Writes the backlog row (and takes the user's next event id) in the caller's transaction;
-    the live frame is sent once that transaction commits. `user_id` must exist.
+    the live frame is sent once that transaction commits. A recipient whose account is being
+    deleted gets nothing: its row lock (accounts.locks) waits for the deletion, which leaves no
+    row to notify, instead of failing the caller's COMMIT with a foreign-key violation.
     """
     data = _normalise(data)
+    if not users_lock(user_id):
+        return
     notification = notification_create(user_id=user_id, type=type, data=data)
     message = {
         "type": "notification.push",

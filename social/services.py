@@ -3,7 +3,8 @@
 Races are guarded twice: DB constraints (one request per unordered pair, one friendship per
 ordered pair) and row locks. Sending and removing lock both users' rows (in pk order, FOR NO KEY
 UPDATE so inserts referencing the users elsewhere are not blocked), which serialises everything
-that happens to one pair; accepting, denying and cancelling lock the request row. An
+that happens to one pair; accepting, denying and cancelling lock both users and then the request
+row (one lock order with account deletion, accounts.locks). An
 IntegrityError from a race the locks did not cover (SQLite has no row locks) becomes the 409 the
 winner's row explains, never a 500.
 
@@ -18,6 +19,7 @@ the two can ask each other again.
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from accounts.locks import users_lock
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
 from mcbackend.exceptions import ApplicationError, ConflictError, NotFoundError
@@ -28,17 +30,8 @@ from social.serializers import FriendRequestOutputSerializer
 
 
 def _lock_users(*user_ids: int) -> int:
-    """Lock the users' rows in pk order; returns how many exist."""
-    any_of = Q()
-    for user_id in user_ids:  # exact lookups: an id beyond the column's range matches nothing
-        any_of |= Q(pk=user_id)
-    locked = (
-        User.objects.select_for_update(no_key=True)
-        .filter(any_of)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return len(list(locked))
+    """Lock the users' rows in pk order (accounts.locks: users before requests); how many exist."""
+    return users_lock(*user_ids)
 
 
 def _pair_request(*, user_id: int, other_id: int) -> FriendRequest | None:
@@ -89,6 +82,13 @@ def friend_request_send(*, from_user: User, to_user: User) -> FriendRequest:
     return fr
 
 
+def _lock_pair(friend_request: FriendRequest) -> None:
+    """Both users' rows before the request's (the one lock order, accounts.locks): a deletion of
+    either account cannot hold a user while waiting for the request, or the other way round."""
+    if _lock_users(friend_request.from_user_id, friend_request.to_user_id) != 2:
+        raise NotFoundError("Friend request not found")
+
+
 def _lock_pending(*, friend_request: FriendRequest, **owner: int) -> FriendRequest:
     fr = (
         FriendRequest.objects.select_for_update(of=("self",))
@@ -116,7 +116,7 @@ def friendship_create(*, user_a: User, user_b: User) -> Friendship:
 @transaction.atomic
 def friend_request_accept(*, friend_request: FriendRequest, acting_user: User) -> Friendship:
     # The pair first (as blocking does), then the request: a block cannot slip in between.
-    _lock_users(friend_request.from_user_id, friend_request.to_user_id)
+    _lock_pair(friend_request)
     fr = _lock_pending(friend_request=friend_request, to_user_id=acting_user.pk)  # two clicks
     fr.accepted = True
     fr.save(update_fields=["accepted"])
@@ -131,6 +131,7 @@ def friend_request_accept(*, friend_request: FriendRequest, acting_user: User) -
 
 @transaction.atomic
 def friend_request_deny(*, friend_request: FriendRequest, acting_user: User) -> None:
+    _lock_pair(friend_request)
     fr = _lock_pending(friend_request=friend_request, to_user_id=acting_user.pk)
     request_id = fr.pk
     fr.delete()
@@ -141,6 +142,7 @@ def friend_request_deny(*, friend_request: FriendRequest, acting_user: User) -> 
 
 @transaction.atomic
 def friend_request_cancel(*, friend_request: FriendRequest, acting_user: User) -> None:
+    _lock_pair(friend_request)
     fr = _lock_pending(friend_request=friend_request, from_user_id=acting_user.pk)
     request_id = fr.pk
     fr.delete()

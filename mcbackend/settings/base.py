@@ -95,8 +95,16 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers proceed while a writer commits; the timeout rides out short write locks.
+    # BEGIN IMMEDIATE takes the write lock when a transaction starts, so overlapping writers
+    # queue on the busy timeout. A deferred transaction that reads and then writes cannot wait
+    # (SQLite answers "database is locked" at once, a 503) and would read rows that another
+    # writer is about to change, since SQLite has no SELECT ... FOR UPDATE.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
@@ -177,6 +185,12 @@ REST_FRAMEWORK = {
 }
 
 # Throttle rates: "<count>/<period>", period s, m, h or d with an optional multiplier ("5/15m").
+# WebSocket limits (docs/REALTIME-LIMITS.md): client frames per socket (a token bucket; each
+# notification a resume replays counts as a frame) and open sockets per user in one process.
+WS_FRAMES_PER_SECOND = env.float("WS_FRAMES_PER_SECOND", default=20.0)
+WS_FRAME_BURST = env.int("WS_FRAME_BURST", default=60)
+WS_MAX_SOCKETS_PER_USER = env.int("WS_MAX_SOCKETS_PER_USER", default=20)
+
 THROTTLE_RATES = {
     "login_failures_username": env.str("THROTTLE_LOGIN_USERNAME", default="5/15m"),
     "login_failures_address": env.str("THROTTLE_LOGIN_ADDRESS", default="30/15m"),
