@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("ml.urls")),
     path("api/", include("accounts.urls")),
     path("api/", include("social.urls")),
+    path("api/", include("realtime.urls")),
     path("api/", include("home.urls")),
 ]
 

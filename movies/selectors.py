@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from accounts.models import User
-from mcbackend.exceptions import ForbiddenError, NotFoundError
+from mcbackend.exceptions import NotFoundError
 from movies import catalogue
 from movies.models import (
     CastCredit,
@@ -34,7 +34,7 @@ from movies.models import (
     rounded_average,
 )
 from movies.text import normalize_title
-from social.selectors import user_is_visible_to
+from social import selectors as social_selectors
 
 # Columns a movie summary needs (API.md "Movie summary").
 SUMMARY_FIELDS = ("id", "title", "poster_path", "overview", "release_date", "runtime", "adult")
@@ -92,8 +92,14 @@ def movie_detail_for_viewer(*, movie_id: int, viewer: User) -> dict[str, Any]:
     }
 
 
-def comment_list(*, movie: Movie) -> QuerySet[Comment]:
-    return Comment.objects.filter(movie=movie).select_related("author").order_by("-created", "-id")
+def comment_list(*, movie: Movie, viewer: User) -> QuerySet[Comment]:
+    """The movie's comments, newest first, without those of users blocked either way."""
+    return (
+        Comment.objects.filter(movie=movie)
+        .exclude(social_selectors.hidden_users_q(viewer_id=viewer.pk, field="author_id"))
+        .select_related("author")
+        .order_by("-created", "-id")
+    )
 
 
 def watchlist_movie_list(*, user: User) -> QuerySet[Movie]:
@@ -160,12 +166,8 @@ def movie_search(*, title: str) -> QuerySet[Movie]:
 
 
 def user_get_visible(*, user_id: int, viewer: User) -> User:
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        raise NotFoundError("User not found")
-    if not user_is_visible_to(user=user, viewer=viewer):
-        raise ForbiddenError("This user's profile is private")
-    return user
+    """404 unknown or blocked (either way), 403 private to the viewer (social's two rules)."""
+    return social_selectors.user_get_visible(user_id=user_id, viewer=viewer)
 
 
 def rated_movie_list(*, user: User) -> QuerySet[Movie]:

@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import UserSummaryOutputSerializer
 from mcbackend.validators import NOT_BLANK
 from movies.models import RATING_VALUES, Comment, Movie, Rating
 
@@ -188,4 +189,33 @@ class MovieSearchBodyInputSerializer(serializers.Serializer):
         validators=[NOT_BLANK],
         required=False,
         help_text="In the query string or the body (the query string wins); one is required.",
+    )
+
+
+class FeedInputSerializer(serializers.Serializer):
+    before = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="An item `id` from the feed: continue with the items older than it.",
+    )
+
+    def validate_before(self, value: str) -> Any:
+        from movies.feed import feed_position_parse  # the feed renders with this module
+
+        position = feed_position_parse(value)
+        if position is None:
+            raise serializers.ValidationError("Not a feed item id.")
+        return position
+
+
+class FeedItemOutputSerializer(serializers.Serializer):
+    """Documentation of one feed item (movies.feed builds the dicts)."""
+
+    id = serializers.CharField(help_text="Stable while the item is unchanged; use as `before`.")
+    type = serializers.ChoiceField(choices=["rating", "comment"])
+    ts = serializers.CharField(help_text="UTC ISO-8601 with milliseconds and Z.")
+    actor = UserSummaryOutputSerializer()
+    movie = MovieSummaryOutputSerializer()
+    data = serializers.DictField(
+        help_text='`{"rating"}` for a rating, `{"comment_id", "body"}` for a comment.'
     )

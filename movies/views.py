@@ -1,5 +1,6 @@
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -12,13 +13,15 @@ from rest_framework.views import APIView
 
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
-from movies import catalogue, selectors, services
+from movies import catalogue, feed, selectors, services
 from movies.models import Comment, Movie
 from movies.serializers import (
     CommentCreateInputSerializer,
     CommentCreateOutputSerializer,
     CommentDeleteInputSerializer,
     CommentOutputSerializer,
+    FeedInputSerializer,
+    FeedItemOutputSerializer,
     MovieDetailOutputSerializer,
     MovieSearchBodyInputSerializer,
     MovieSearchInputSerializer,
@@ -48,7 +51,7 @@ class MovieCommentListView(ListAPIView):
 
     def get_queryset(self) -> QuerySet[Comment]:
         movie = selectors.movie_get(movie_id=self.kwargs["movie_id"])
-        return selectors.comment_list(movie=movie)
+        return selectors.comment_list(movie=movie, viewer=self.request.user)
 
 
 class MovieCommentView(APIView):
@@ -228,3 +231,40 @@ class UserRatedMoviesView(ListAPIView):
     def get_queryset(self) -> QuerySet[Movie]:
         user = selectors.user_get_visible(user_id=self.kwargs["user_id"], viewer=self.request.user)
         return selectors.rated_movie_list(user=user)
+
+
+class FeedLimitPagination(ArrayLimitOffsetPagination):
+    """Only `limit` is read for the feed (default 20, clamped to 100; bad values 400)."""
+
+    default_limit = 20
+    max_limit = 100
+
+
+class FeedView(APIView):
+    """Friends' ratings and comments, newest first, paged by cursor (`before`)."""
+
+    @extend_schema(
+        summary="Friends' activity",
+        parameters=[
+            FeedInputSerializer,
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
+                required=False,
+                allow_blank=True,
+                description="How many (default 20; values above 100 are clamped).",
+            ),
+        ],
+        responses={
+            200: FeedItemOutputSerializer(many=True),
+            400: OpenApiResponse(description="`before` is not a feed item id, or a bad `limit`"),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        limit = FeedLimitPagination().get_limit(request)
+        params = FeedInputSerializer(data=request.query_params.dict())
+        params.is_valid(raise_exception=True)
+        items = feed.feed_list(
+            user=request.user, before=params.validated_data.get("before"), limit=limit
+        )
+        return Response(items)

@@ -11,6 +11,7 @@ from accounts.serializers import MessageOutputSerializer, UserSummaryOutputSeria
 from mcbackend.api import ArrayLimitOffsetPagination
 from social.models import FriendRequest
 from social.selectors import (
+    blocked_list,
     friend_list,
     friend_list_for_viewer,
     friend_request_get_for_recipient,
@@ -34,6 +35,8 @@ from social.services import (
     friend_request_deny,
     friend_request_send,
     friendship_remove,
+    user_block,
+    user_unblock,
 )
 
 NOT_FOUND = OpenApiResponse(MessageOutputSerializer, description="Not found")
@@ -126,7 +129,7 @@ class FriendRequestSendView(APIView):
         },
     )
     def post(self, request: Request, to_user_id: int) -> Response:
-        to_user = user_get(user_id=to_user_id)
+        to_user = user_get(user_id=to_user_id, viewer=request.user)
         fr = friend_request_send(from_user=request.user, to_user=to_user)
         return Response(
             {"message": "Friend request sent.", "request_id": fr.pk},
@@ -180,4 +183,40 @@ class UserSearchView(ListAPIView):
     def get_queryset(self) -> QuerySet[User]:
         params = UserSearchInputSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return user_search(username=params.validated_data["username"])
+        return user_search(username=params.validated_data["username"], viewer=self.request.user)
+
+
+class UserBlockView(APIView):
+    """POST blocks the user (idempotent); DELETE lifts your block (also when there is none)."""
+
+    @extend_schema(
+        summary="Block a user",
+        request=None,
+        responses={
+            201: MessageOutputSerializer,
+            400: OpenApiResponse(MessageOutputSerializer, description="Blocking yourself"),
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, user_id: int) -> Response:
+        user_block(user=request.user, other_id=user_id)
+        return Response({"message": "User blocked."}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Unblock a user", request=None, responses={204: None, 404: NOT_FOUND})
+    def delete(self, request: Request, user_id: int) -> Response:
+        user_unblock(user=request.user, other_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BlockedListView(ListAPIView):
+    """The users you blocked, most recently blocked first."""
+
+    serializer_class = UserSummaryOutputSerializer
+    pagination_class = ArrayLimitOffsetPagination
+
+    @extend_schema(summary="Users you blocked")
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[User]:
+        return blocked_list(user=self.request.user)
