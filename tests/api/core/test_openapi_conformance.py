@@ -158,6 +158,20 @@ CALLS = [
     C("GET /api/user/movies/lists/", 400, query={"limit": "x"}),
     C("POST /api/recommendations/group/", 200, body={"user_ids": ["@friend"]}),
     C("POST /api/recommendations/group/", 400, body={"user_ids": ["@stranger"]}),
+    C("GET /api/feed/", 200, query={"limit": 5}),
+    C("GET /api/feed/", 400, query={"before": "not-an-item"}),
+    C("GET /api/notifications/", 200, query={"unread": "true"}),
+    C("GET /api/notifications/", 400, query={"unread": "maybe"}),
+    C("GET /api/notifications/unread-count/", 200),
+    C("POST /api/notifications/read/", 200, body={"up_to": 10}),
+    C("POST /api/notifications/read/", 400, body={"up_to": -1}),
+    C("POST /api/user/{user_id}/block/", 201, path={"user_id": "stranger"}),
+    C("POST /api/user/{user_id}/block/", 400, path={"user_id": "alice"}),
+    C("POST /api/user/{user_id}/block/", 404, path={"user_id": "missing"}),
+    C("DELETE /api/user/{user_id}/block/", 204),
+    C("DELETE /api/user/{user_id}/block/", 404, path={"user_id": "missing"}),
+    C("GET /api/user/blocked/", 200),
+    C("GET /api/user/blocked/", 400, query={"limit": "x"}),
 ]
 
 
