@@ -16,6 +16,7 @@ import torch
 
 from ml.data import IdMap
 from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE
 
 if TYPE_CHECKING:
     from ml.train import TrainResult
@@ -26,7 +27,7 @@ FORMAT = 1
 @dataclass
 class Artifact:
     model: MatrixFactorization
-    ranker: EASE
+    ranker: EASE | SparseEASE
     users: IdMap
     movies: IdMap
     item_counts: torch.Tensor
@@ -72,7 +73,7 @@ def save_artifact(
     hyper.pop("progress", None)
     state = {
         "mf": result.model.state_dict(),
-        "ranker": result.ranker.state_dict(),
+        "ranker": {k: v.contiguous() for k, v in result.ranker.state_dict().items()},
         "item_counts": result.item_counts.clone(),
     }
     if version is None:
@@ -103,6 +104,7 @@ def save_artifact(
         "model": {
             "dim": result.model.dim,
             "ranker_items": int(result.ranker.kept.numel()),
+            "ranker": "sparse_ease" if isinstance(result.ranker, SparseEASE) else "ease",
         },
         "best_epoch": result.best_epoch,
         "metrics": _json_safe(metrics if metrics is not None else result.metrics),
@@ -142,7 +144,9 @@ def load_artifact(path: Path) -> Artifact:
     path = Path(path)
     manifest = json.loads((path / "manifest.json").read_text())
     ids = json.loads((path / "ids.json").read_text())
-    state = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
+    # Mapped, not read: every process serving this file shares its pages (the OS page cache),
+    # and the modules below take the mapped tensors as they are (assign=True, no copies).
+    state = torch.load(path / "model.pt", map_location="cpu", weights_only=True, mmap=True)
     users, movies = IdMap.from_json(ids["users"]), IdMap.from_json(ids["movies"])
     mf_state = state["mf"]
     n_users, dim = mf_state["user_factors"].shape
@@ -151,9 +155,13 @@ def load_artifact(path: Path) -> Artifact:
         n_items=len(movies),
         dim=dim,
     )
-    model.load_state_dict(mf_state)
-    ranker = EASE(n_items=len(movies), n_kept=state["ranker"]["kept"].numel())
-    ranker.load_state_dict(state["ranker"])
+    model.load_state_dict(mf_state, assign=True)
+    ranker: EASE | SparseEASE
+    if "row_ptr" in state["ranker"]:
+        ranker = SparseEASE.from_state(state["ranker"])
+    else:
+        ranker = EASE(n_items=len(movies), n_kept=state["ranker"]["kept"].numel())
+        ranker.load_state_dict(state["ranker"], assign=True)
     return Artifact(
         model=model.eval(),
         ranker=ranker.eval(),

@@ -21,6 +21,7 @@ from torch import distributed as dist
 
 from ml.data import IdMap, load_ratings, split_random
 from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE, neighbour_numbers
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class TrainConfig:
     ease_lambda: float = 200.0
     ease_dropout: float = 0.25
     ease_min_support: int = 3
+    ranker: str = "sparse"  # "sparse": top-k EASE (ml/sparse_ease.py); "dense": full EASE
+    ease_topk: int = 128  # sparse: regressors (neighbours) per movie
+    ease_select_power: float = 0.5  # sparse: neighbours by largest G_ij / G_jj^power
     rank_blend: float = 0.1
     resid_alpha: float = -1.0  # < 0: fitted on the validation split; 0 disables the correction
     resid_beta: float = 0.1
@@ -50,7 +54,7 @@ class TrainConfig:
 @dataclass
 class TrainResult:
     model: MatrixFactorization
-    ranker: EASE
+    ranker: EASE | SparseEASE
     users: IdMap
     movies: IdMap
     item_counts: torch.Tensor
@@ -198,7 +202,22 @@ def _fit_mf(
     return model.eval(), epochs
 
 
-def _fit_ranker(data: _Encoded, n_users: int, n_items: int, config: TrainConfig) -> EASE:
+def _fit_ranker(
+    data: _Encoded, n_users: int, n_items: int, config: TrainConfig
+) -> EASE | SparseEASE:
+    if config.ranker == "sparse":
+        return SparseEASE.fit(
+            users=data.users,
+            items=data.items,
+            n_items=n_items,
+            min_support=config.ease_min_support,
+            lam=config.ease_lambda,
+            dropout=config.ease_dropout,
+            topk=config.ease_topk,
+            select_power=config.ease_select_power,
+            world=_world(),
+            all_reduce=_all_reduce,
+        )
     counts = torch.bincount(data.items, minlength=n_items)
     kept = counts >= config.ease_min_support
     return EASE.fit(
@@ -285,7 +304,7 @@ def _predict(model: MatrixFactorization, data: _Encoded, chunk: int = 1_000_000)
 
 def _fit_alpha(
     model: MatrixFactorization,
-    ranker: EASE,
+    ranker: EASE | SparseEASE,
     fit: _Encoded,
     val: _Encoded,
     n_users: int,
@@ -293,7 +312,17 @@ def _fit_alpha(
 ) -> float:
     """Least-squares weight of the neighbour correction on the validation ratings."""
     residuals = fit.ratings - _predict(model, fit)
-    num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
+    if isinstance(ranker, SparseEASE):
+        num, den = neighbour_numbers(
+            ranker,
+            fit_users=fit.users,
+            fit_items=fit.items,
+            residuals=residuals,
+            query_users=val.users,
+            query_items=val.items,
+        )
+    else:
+        num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
     corr = num / (den + beta)
     target = val.ratings - _predict(model, val)
     denom = float((corr * corr).sum())
