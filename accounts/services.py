@@ -14,11 +14,10 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.hooks import sessions_ended, user_deleting
 from accounts.models import User
 from accounts.tokens import check_generation, session_tokens_for_user
 from mcbackend.throttling import RateLimit, client_address
-from movies.services import ratings_delete_for_user
-from realtime.events import disconnect_user_on_commit
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
@@ -72,16 +71,20 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
         _check_password(data["password"], user=user)
         user.set_password(data["password"])
         user.auth_generation += 1
-        disconnect_user_on_commit(user_id=user.pk)
+        sessions_ended.send(user_id=user.pk)
     _save_unique(user)
     return password_changed
 
 
 @transaction.atomic
 def user_delete(*, user: User) -> None:
-    """Delete the account and everything it owns (ratings, comments, watch list, friendships)."""
-    ratings_delete_for_user(user=user)  # first, so the movies' rating aggregates stay exact
-    disconnect_user_on_commit(user_id=user.pk)
+    """Delete the account and everything it owns (ratings, comments, watch list, friendships).
+
+    The apps that own data about the user clean up first (accounts.hooks.user_deleting), then the
+    row and the cascade go.
+    """
+    user_deleting.send(user=user)
+    sessions_ended.send(user_id=user.pk)
     user.delete()
 
 
@@ -140,7 +143,7 @@ def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
 
 def session_end(*, user: User, raw_refresh: str | None) -> None:
     """Logout: the refresh token of this session can never be used again."""
-    disconnect_user_on_commit(user_id=user.pk)
+    sessions_ended.send(user_id=user.pk)
     if not raw_refresh:
         return
     try:

@@ -8,7 +8,15 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import DatabaseError, connection
 
+from mcbackend.hooks import Hook
+
 logger = logging.getLogger(__name__)
+
+health_reporters = Hook(
+    "mcbackend.health_reporters",
+    doc="""`receiver() -> dict`: fields an app adds to the /api/health/ body (ml: `model_version`).
+    Called on every health request: keep it cheap, and never let it raise.""",
+)
 
 
 def database_status() -> str:

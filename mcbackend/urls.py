@@ -11,6 +11,7 @@ urlpatterns = [
     *optional_slash("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     *optional_slash("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("movies.urls")),
+    path("api/", include("ml.urls")),
     path("api/", include("accounts.urls")),
     path("api/", include("social.urls")),
 ]

@@ -6,8 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from mcbackend.health import channel_layer_status, database_status
-from ml.loader import model_version
+from mcbackend.health import channel_layer_status, database_status, health_reporters
 
 
 class HealthView(APIView):
@@ -25,6 +24,7 @@ class HealthView(APIView):
                     "status": serializers.CharField(),
                     "database": serializers.CharField(),
                     "channel_layer": serializers.CharField(),
+                    # Filled in by ml through mcbackend.health.health_reporters.
                     "model_version": serializers.CharField(allow_null=True),
                 },
             )
@@ -36,8 +36,9 @@ class HealthView(APIView):
             "status": "ok" if database == "ok" else "unavailable",
             "database": database,
             "channel_layer": channel_layer_status(),
-            "model_version": model_version(),
         }
+        for fields in health_reporters.send():  # model_version, from ml
+            body.update(fields)
         return Response(body, status=200 if database == "ok" else 503)
 
 

@@ -10,16 +10,14 @@ import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from ml.data import IdMap
 from ml.model import EASE, MatrixFactorization
 from ml.sparse_ease import SparseEASE
-
-if TYPE_CHECKING:
-    from ml.train import TrainResult
+from ml.types import TrainResult
 
 FORMAT = 1
 

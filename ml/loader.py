@@ -114,6 +114,11 @@ def model_version() -> str | None:
     return cached[1]
 
 
+def health_report() -> dict[str, str | None]:
+    """The /api/health/ field (registered on mcbackend.health.health_reporters)."""
+    return {"model_version": model_version()}
+
+
 def reset_recommender() -> None:
     """Forget the loaded model (tests; the next call reads the pointer again)."""
     global _state, _pointer_cache

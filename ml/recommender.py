@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ml.artifacts import load_artifact
 from ml.data import IdMap
 from ml.model import EASE, MatrixFactorization
 from ml.sparse_ease import SparseEASE
-
-if TYPE_CHECKING:
-    from ml.train import TrainResult
+from ml.types import TrainResult
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
 
@@ -50,8 +49,6 @@ class Recommender:
 
     @classmethod
     def load(cls, artifact_dir: str | Path) -> Recommender:
-        from ml.artifacts import load_artifact
-
         art = load_artifact(Path(artifact_dir))
         return cls(
             model=art.model,

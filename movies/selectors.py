@@ -30,6 +30,10 @@ from social.selectors import user_is_visible_to
 SUMMARY_FIELDS = ("id", "title", "poster_path", "overview", "release_date", "runtime", "adult")
 
 
+def movie_exists(*, movie_id: int) -> bool:
+    return Movie.objects.filter(pk=movie_id).exists()
+
+
 def movie_get(*, movie_id: int) -> Movie:
     movie = Movie.objects.filter(pk=movie_id).first()
     if movie is None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
-from ml.services import recommendations_refresh_on_commit
+from movies.hooks import ratings_changed
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
 from realtime.events import broadcast_movie_on_commit
@@ -56,7 +56,7 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     count, total = Movie.objects.filter(pk=movie.pk).values_list("ratings_count", "ratings_sum")[0]
     movie.ratings_count, movie.ratings_sum = count, total
     _publish_rating_changed(movie_id=movie.pk, count=count, total=total)
-    recommendations_refresh_on_commit(user_id=user.pk)
+    ratings_changed.send(user_id=user.pk)
     return rating, created
 
 

@@ -14,12 +14,8 @@ urlpatterns = [
     *optional_slash(
         "movie/<int:movie_id>/comment/", views.MovieCommentView.as_view(), name="comment"
     ),
-    *optional_slash(
-        "movie/<int:movie_id>/similar/", views.MovieSimilarView.as_view(), name="similar"
-    ),
     *optional_slash("movie/<int:movie_id>/rate/", views.MovieRateView.as_view(), name="rate"),
     *optional_slash("movie/<int:movie_id>/watch/", views.MovieWatchView.as_view(), name="watch"),
-    *optional_slash("user/movies/", views.RecommendedMoviesView.as_view(), name="recommended"),
     *optional_slash("user/movies/rated/", views.OwnRatedMoviesView.as_view(), name="rated-own"),
     *optional_slash(
         "user/<int:user_id>/movies/rated/", views.UserRatedMoviesView.as_view(), name="rated-user"

@@ -1,6 +1,5 @@
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -13,7 +12,6 @@ from rest_framework.views import APIView
 
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
-from ml import selectors as ml_selectors
 from movies import selectors, services
 from movies.models import Comment, Movie
 from movies.serializers import (
@@ -29,8 +27,6 @@ from movies.serializers import (
     RatingOutputSerializer,
     RatingUpsertOutputSerializer,
 )
-
-SIMILAR_COUNT = 10
 
 
 class PopularPagination(ArrayLimitOffsetPagination):
@@ -119,42 +115,6 @@ class MovieWatchView(APIView):
         movie = selectors.movie_get(movie_id=movie_id)
         services.watchlist_item_remove(user=request.user, movie=movie)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class MovieSimilarView(APIView):
-    @extend_schema(responses={200: MovieSummaryOutputSerializer(many=True)})
-    def get(self, request: Request, movie_id: int) -> Response:
-        movie = selectors.movie_get(movie_id=movie_id)
-        similar = ml_selectors.similar_movies(movie=movie, limit=SIMILAR_COUNT)
-        return Response(MovieSummaryOutputSerializer(similar, many=True).data)
-
-
-class RecommendationLimitPagination(ArrayLimitOffsetPagination):
-    """Only `limit` (default 20, clamped to 100; bad values 400) is read for recommendations."""
-
-    default_limit = 20
-    max_limit = 100
-
-
-class RecommendedMoviesView(APIView):
-    """The caller's recommendations, best first; never a movie they rated."""
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "limit",
-                {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
-                required=False,
-                allow_blank=True,
-                description="How many (default 20; values above 100 are clamped).",
-            )
-        ],
-        responses={200: MovieSummaryOutputSerializer(many=True), 400: OpenApiResponse()},
-    )
-    def get(self, request: Request) -> Response:
-        limit = RecommendationLimitPagination().get_limit(request)
-        movies = ml_selectors.recommendation_list_for_user(user=request.user, limit=limit)
-        return Response(MovieSummaryOutputSerializer(movies, many=True).data)
 
 
 class WatchlistView(ListAPIView):

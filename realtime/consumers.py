@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 from realtime import selectors
 from realtime.fanout import movie_relay
 from realtime.groups import user_group
+from realtime.hooks import movie_stream_exists
 from realtime.models import Notification
 from realtime.protocol import (
     MAX_FRAME_BYTES,
@@ -158,7 +159,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     "too_many_subscriptions",
                     f"At most {MAX_SUBSCRIPTIONS} movie subscriptions per socket.",
                 )
-            if not await database_sync_to_async(selectors.movie_exists)(movie_id=movie_id):
+            if not await database_sync_to_async(movie_stream_exists)(movie_id=movie_id):
                 raise ProtocolError("not_found", "Movie not found")
             try:
                 await movie_relay().add(movie_id, self)

@@ -3,16 +3,11 @@
 import logging
 from dataclasses import dataclass, field
 
-from movies.models import Movie
 from realtime.models import Notification, NotificationCounter
 
 logger = logging.getLogger(__name__)
 
 MAX_REPLAY = 1000  # a client further behind than this reloads over REST instead
-
-
-def movie_exists(*, movie_id: int) -> bool:
-    return Movie.objects.filter(pk=movie_id).exists()
 
 
 def notification_last_id(*, user_id: int) -> int:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import factory
-from django.db.models import F
+from django.db.models import F, Max, Model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -23,6 +23,12 @@ from movies.text import normalize_title
 from social.models import FriendRequest, Friendship
 
 PASSWORD = "Corr3ct-Horse-Battery"
+
+
+def absent_pk(*models: type[Model]) -> int:
+    """An id that no row of these models has: tests of "unknown id" must not guess one (which
+    ids exist depends on the database, its sequences and the tests that ran before)."""
+    return 1000 + max((m.objects.aggregate(top=Max("pk"))["top"] or 0) for m in models)
 
 
 class UserFactory(DjangoModelFactory):

@@ -9,7 +9,8 @@ import torch
 
 from ml.artifacts import save_artifact
 from ml.recommender import Recommender
-from ml.train import TrainConfig, TrainResult, main, train
+from ml.train import TrainConfig, TrainResult, train
+from ml.train.__main__ import main
 
 
 def test_loss_falls(

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from ml import loader
 from ml.dataset import ratings_export
-from ml.deployment import POINTER, deploy, deployed_version
+from ml.deployment import HISTORY, POINTER, deploy, deployed_version
 from ml.loader import get_recommender, model_version
 from tests.conftest import TINY_TRAINING
 from tests.factories import RatingFactory, UserFactory
@@ -43,7 +43,7 @@ def test_if_missing_trains_only_when_nothing_is_deployed(planted, model_dir):
 
     assert "nothing to do" in _run("--if-missing")
     assert deployed_version(model_dir) == first
-    assert sorted(p.name for p in model_dir.iterdir()) == sorted([POINTER, first])
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted([HISTORY, POINTER, first])
 
 
 def test_gate_refuses_a_worse_model_and_force_deploys_it(planted, model_dir):
@@ -114,7 +114,7 @@ def test_pointer_is_replaced_atomically(model_dir):
     deploy(model_dir, "v1")
     deploy(model_dir, "v2")
     assert (model_dir / POINTER).read_text() == "v2\n"
-    assert sorted(p.name for p in model_dir.iterdir()) == [POINTER, "v1", "v2"]  # no temp left
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted([HISTORY, POINTER, "v1", "v2"])
     with pytest.raises(FileNotFoundError):
         deploy(model_dir, "missing")
     assert deployed_version(model_dir) == "v2"

@@ -3,8 +3,11 @@ answer, never a 500 (the body limits themselves: tests/api/core/test_request_lim
 
 import pytest
 
+from accounts.models import User
 from mcbackend.throttling import RateLimit
-from tests.factories import CommentFactory, FriendRequestFactory, MovieFactory
+from movies.models import Comment, Movie
+from social.models import FriendRequest
+from tests.factories import CommentFactory, FriendRequestFactory, MovieFactory, absent_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -89,14 +92,16 @@ def test_non_utf8_and_nul_query_strings_are_not_server_errors(auth_client, ids, 
         assert response.status_code in (200, 400), (path, query, response.status_code)
 
 
-def test_absurd_ids_are_404_everywhere(auth_client, db):
+def test_absurd_ids_are_404_everywhere(auth_client, ids):
+    # Rows of every kind exist (ids), and the zero-padded id is one that none of them has.
+    missing = absent_pk(User, Movie, Comment, FriendRequest)
     for method, path in [
         ("get", "/api/movie/{id}/"),
         ("get", "/api/movie/{id}/comments/"),
         ("get", "/api/movie/{id}/similar/"),
         ("post", "/api/movie/{id}/rate/"),
         ("post", "/api/movie/{id}/comment/"),
-        ("delete", "/api/movie/{id}/comment/?comment_id=1"),
+        ("delete", f"/api/movie/{{id}}/comment/?comment_id={missing}"),
         ("post", "/api/movie/{id}/watch/"),
         ("delete", "/api/movie/{id}/watch/"),
         ("get", "/api/user/{id}/profile/"),
@@ -108,7 +113,7 @@ def test_absurd_ids_are_404_everywhere(auth_client, db):
         ("delete", "/api/friend-requests/cancel/{id}/"),
         ("delete", "/api/user/remove-friend/{id}/"),
     ]:
-        for absurd in (HUGE, "9223372036854775808", "0", "00000000000000000000000001"):
+        for absurd in (HUGE, "9223372036854775808", "0", str(missing).zfill(26)):
             body = {"rating": 3, "body": "hi"} if method == "post" else None
             response = getattr(auth_client, method)(path.format(id=absurd), body, format="json")
             assert response.status_code == 404, (method, path, absurd, response.content)

@@ -12,44 +12,22 @@ look better than it is. Serving folds users in from all their current ratings an
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ml.dataset import ratings_export
-from ml.deployment import deploy, deployed_version
+from ml.deployment import GatePolicy, Holdout, deploy, deployed_version, non_finite
 
 # --if-missing (first boot, `scripts/dev`): seconds on the demo data, close to the full quality
 # (demo holdout: RMSE 0.835 vs 0.826, NDCG@10 0.262 vs 0.262).
 QUICK = {"dim": 32, "epochs": 40, "patience": 3, "refit": False, "ease_min_support": 20}
-HOLDOUT_RULE = "hash(user,movie,seed)-v1"
-
-
-def holdout_mask(frame: pd.DataFrame, *, fraction: float, seed: int) -> np.ndarray:
-    """True for held-out ratings: a splitmix64 hash of (user, movie, seed), stable over time."""
-    with np.errstate(over="ignore"):
-        x = frame["userId"].to_numpy(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        x ^= frame["movieId"].to_numpy(np.uint64) + np.uint64(0x632BE59BD9B4E019)
-        x ^= np.uint64(seed) * np.uint64(0xD1B54A32D192ED03)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        x ^= x >> np.uint64(31)
-    return (x % np.uint64(1_000_000)) < np.uint64(round(fraction * 1_000_000))
-
-
-def _parse_value(raw: str, default: Any) -> Any:
-    if isinstance(default, bool):
-        return raw.lower() in ("1", "true", "yes")
-    return type(default)(raw)
 
 
 class Command(BaseCommand):
@@ -99,8 +77,19 @@ class Command(BaseCommand):
 
         import torch
 
-        from ml.train import TrainConfig
+        from ml.types import TrainConfig
 
+        try:
+            holdout = Holdout(
+                fraction=options["holdout"], seed=options["seed"], eval_users=options["eval_users"]
+            )
+            policy = GatePolicy(
+                rmse_tolerance=options["rmse_tolerance"],
+                ndcg_tolerance=options["ndcg_tolerance"],
+                max_rmse=options["max_rmse"],
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         if options["threads"]:
             torch.set_num_threads(options["threads"])
         config = self._config(TrainConfig, options)
@@ -113,8 +102,7 @@ class Command(BaseCommand):
                 self.stdout.write(message + " No model deployed; cold-start lists are served.")
                 return
             raise CommandError(message)
-        held = holdout_mask(ratings, fraction=options["holdout"], seed=options["seed"])
-        train_part, test_part = ratings[~held], ratings[held]
+        train_part, test_part = holdout.split(ratings)
         self.stdout.write(
             f"{len(ratings):,} ratings exported in {export_seconds:.1f} s; training on "
             f"{len(train_part):,}, holding out {len(test_part):,}."
@@ -127,7 +115,7 @@ class Command(BaseCommand):
             warnings.filterwarnings(
                 "ignore", message=r"Sparse (CSR|invariant)", category=UserWarning
             )
-            result = train(train_part.reset_index(drop=True), config)
+            result = train(train_part, config)
         self.stdout.write(
             f"Trained in {result.train_seconds:.1f} s (best epoch {result.best_epoch}, "
             f"validation RMSE {result.metrics['val_rmse']:.4f})."
@@ -136,23 +124,29 @@ class Command(BaseCommand):
             **result.metrics,
             "train_seconds": round(result.train_seconds, 3),
             "best_epoch": result.best_epoch,
-            "holdout_rule": HOLDOUT_RULE,
-            "holdout_fraction": options["holdout"],
-            "holdout_seed": options["seed"],
+            "holdout_rule": holdout.describe()["rule"],
+            "holdout_fraction": holdout.fraction,
+            "holdout_seed": holdout.seed,
         }
+
+        from ml.recommender import Recommender
 
         candidate_scores: dict[str, Any] | None = None
         # First deployment with --if-missing: no evaluation (seconds matter; nothing to beat).
         if not options["if_missing"] or options["max_rmse"] is not None:
-            from ml.recommender import Recommender
-
-            candidate_scores = self._evaluate(
-                Recommender.from_result(result), train_part, test_part, options
+            candidate_scores = holdout.scores(
+                Recommender.from_result(result), train_part, test_part
             )
             metrics["holdout"] = candidate_scores
             self.stdout.write(f"Candidate on the holdout: {self._fmt(candidate_scores)}")
 
-        reasons = self._gate(out, current, candidate_scores, train_part, test_part, options)
+        deployed_scores = None
+        if current is not None and candidate_scores is not None:
+            deployed_scores = self._deployed_scores(out, current, holdout, train_part, test_part)
+        parameters = non_finite(
+            {"mf": result.model.state_dict(), "ranker": result.ranker.state_dict()}
+        )
+        reasons = policy.reasons(candidate_scores, deployed_scores, parameters=parameters)
         if reasons and not options["force"]:
             raise CommandError("Not deployed: " + "; ".join(reasons))
         if reasons:
@@ -162,7 +156,7 @@ class Command(BaseCommand):
 
         out.mkdir(parents=True, exist_ok=True)
         path = save_artifact(out, result=result, metrics=metrics)
-        deploy(out, path.name)
+        deploy(out, path.name, note="forced" if reasons else "")
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(f"Deployed {path.name} to {out} ({elapsed:.1f} s in all).")
@@ -171,74 +165,49 @@ class Command(BaseCommand):
             self._notify()
 
     def _config(self, config_class: type, options: dict[str, Any]) -> Any:
-        defaults = config_class()
         values: dict[str, Any] = {"seed": options["seed"]}
         if options["quick"] or options["if_missing"]:
             values.update(QUICK)
         for item in options["set"]:
             name, sep, raw = item.partition("=")
             name = name.strip().replace("-", "_")
-            if not sep or name not in {f.name for f in dataclasses.fields(config_class)}:
+            if not sep or name not in config_class.field_names():
                 raise CommandError(f"--set {item!r}: expected FIELD=VALUE with a TrainConfig field")
             try:
-                values[name] = _parse_value(raw.strip(), getattr(defaults, name))
+                values[name] = config_class.parse_value(name, raw)
             except ValueError as exc:
                 raise CommandError(f"--set {item!r}: {exc}") from exc
-        return dataclasses.replace(defaults, **values)
+        try:
+            return config_class(**values)
+        except ValueError as exc:
+            raise CommandError(f"--set: {exc}") from exc
 
-    def _evaluate(
-        self, recommender: Any, train_part: pd.DataFrame, test_part: pd.DataFrame, options: dict
-    ) -> dict[str, Any]:
-        from ml.evaluate import evaluate_recommender
-
-        users = np.sort(test_part["userId"].unique())
-        if options["eval_users"] and len(users) > options["eval_users"]:
-            rng = np.random.default_rng(options["seed"])
-            users = rng.choice(users, size=options["eval_users"], replace=False)
-        test = test_part[test_part["userId"].isin(users)]
-        scores = evaluate_recommender(recommender, train=train_part, test=test, k=10)
-        return {k: scores[k] for k in ("rmse", "ndcg@10", "n_test_ratings", "n_ranked_users")}
-
-    def _gate(
+    def _deployed_scores(
         self,
         out: Path,
-        current: str | None,
-        candidate: dict[str, Any] | None,
+        current: str,
+        holdout: Holdout,
         train_part: pd.DataFrame,
         test_part: pd.DataFrame,
-        options: dict[str, Any],
-    ) -> list[str]:
-        """Why the candidate must not be deployed ([] = deploy)."""
-        if candidate is None:
-            return []
-        reasons = []
-        rmse, ndcg = candidate["rmse"], candidate["ndcg@10"]
-        if not (math.isfinite(rmse) and math.isfinite(ndcg)):
-            return [f"candidate metrics are not finite (RMSE {rmse}, NDCG@10 {ndcg})"]
-        if options["max_rmse"] is not None and rmse > options["max_rmse"]:
-            reasons.append(f"holdout RMSE {rmse:.4f} above --max-rmse {options['max_rmse']}")
-        if current is None:
-            return reasons
+    ) -> dict[str, Any] | None:
+        """The deployed model's holdout scores; None when it does not load (no reason to keep
+        a broken artifact)."""
         from ml.recommender import Recommender
 
         try:
             deployed = Recommender.load(out / current)
-        except Exception as exc:  # a broken deployed artifact is no reason to keep it
+        except Exception as exc:
             self.stderr.write(f"Deployed model {current} does not load ({exc}); replacing it.")
-            return reasons
+            return None
         rule = deployed.manifest.get("metrics", {}).get("holdout_rule")
-        if rule != HOLDOUT_RULE:
+        if rule != holdout.describe()["rule"]:
             self.stderr.write(
                 f"Deployed model {current} was not trained with this holdout ({rule}); it may "
                 "have seen the held-out ratings, so the comparison favours it."
             )
-        scores = self._evaluate(deployed, train_part, test_part, options)
+        scores = holdout.scores(deployed, train_part, test_part)
         self.stdout.write(f"Deployed {current} on the holdout: {self._fmt(scores)}")
-        if rmse > scores["rmse"] + options["rmse_tolerance"]:
-            reasons.append(f"RMSE {rmse:.4f} is worse than the deployed {scores['rmse']:.4f}")
-        if ndcg < scores["ndcg@10"] - options["ndcg_tolerance"]:
-            reasons.append(f"NDCG@10 {ndcg:.4f} is worse than the deployed {scores['ndcg@10']:.4f}")
-        return reasons
+        return scores
 
     @staticmethod
     def _fmt(scores: dict[str, Any]) -> str:

@@ -4,9 +4,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from movies.models import Comment
+from movies.models import Comment, Movie
 from movies.services import comment_create
-from tests.factories import CommentFactory, MovieFactory, UserFactory
+from tests.factories import CommentFactory, MovieFactory, UserFactory, absent_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_comments_bad_limit_is_400(auth_client, limit):
 
 
 def test_comments_of_unknown_movie_404(auth_client):
-    response = auth_client.get("/api/movie/424242/comments/")
+    response = auth_client.get(f"/api/movie/{absent_pk(Movie)}/comments/")
     assert response.status_code == 404
     assert response.json() == {"message": "Movie not found"}
 
@@ -137,7 +137,9 @@ def test_invalid_comment_is_400(auth_client, payload):
 
 
 def test_comment_on_unknown_movie_404(auth_client):
-    response = auth_client.post("/api/movie/424242/comment/", {"body": "Hi"}, format="json")
+    response = auth_client.post(
+        f"/api/movie/{absent_pk(Movie)}/comment/", {"body": "Hi"}, format="json"
+    )
     assert response.status_code == 404
     assert response.json() == {"message": "Movie not found"}
 
@@ -247,12 +249,14 @@ def test_delete_without_comment_id_says_it_is_required(auth_client):
 
 def test_delete_unknown_comment_is_404(auth_client):
     movie = MovieFactory()
-    response = auth_client.delete(f"/api/movie/{movie.id}/comment/?comment_id=987654")
+    response = auth_client.delete(f"/api/movie/{movie.id}/comment/?comment_id={absent_pk(Comment)}")
     assert response.status_code == 404
 
 
 def test_delete_on_unknown_movie_is_404(auth_client):
-    response = auth_client.delete("/api/movie/424242/comment/?comment_id=1")
+    response = auth_client.delete(
+        f"/api/movie/{absent_pk(Movie)}/comment/?comment_id={absent_pk(Comment)}"
+    )
     assert response.status_code == 404
     assert response.json() == {"message": "Movie not found"}
 

@@ -2,12 +2,14 @@ from decimal import Decimal
 
 import pytest
 
+from movies.models import Movie
 from tests.factories import (
     GenreFactory,
     MovieFactory,
     PersonFactory,
     RatingFactory,
     WatchlistItemFactory,
+    absent_pk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +83,10 @@ def test_unrated_movie_without_metadata(auth_client):
     }
 
 
-@pytest.mark.parametrize("movie_id", ["999999", "9223372036854775807", "99999999999999999999"])
+@pytest.mark.parametrize("movie_id", ["absent", "9223372036854775807", "99999999999999999999"])
 def test_unknown_movie_is_404(auth_client, movie_id):
+    if movie_id == "absent":
+        movie_id = absent_pk(Movie)
     response = auth_client.get(f"/api/movie/{movie_id}/")
     assert response.status_code == 404
     assert response.json() == {"message": "Movie not found"}

@@ -11,6 +11,7 @@ from tests.factories import (
     RatingFactory,
     UserFactory,
     WatchlistItemFactory,
+    absent_pk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +129,9 @@ def test_missing_rating_is_400(auth_client):
 
 
 def test_rating_unknown_movie_is_404(auth_client):
-    response = auth_client.post("/api/movie/424242/rate/", {"rating": 4}, format="json")
+    response = auth_client.post(
+        f"/api/movie/{absent_pk(Movie)}/rate/", {"rating": 4}, format="json"
+    )
     assert response.status_code == 404
     assert response.json() == {"message": "Movie not found"}
 

@@ -1,5 +1,6 @@
 import pytest
 
+from movies.models import Movie
 from movies.selectors import movie_similar_content_based
 from tests.factories import (
     GenreFactory,
@@ -7,6 +8,7 @@ from tests.factories import (
     MovieFactory,
     PersonFactory,
     RatingFactory,
+    absent_pk,
 )
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +72,7 @@ def test_at_most_ten_and_padded_with_popular_movies(auth_client):
 
 
 def test_similar_unknown_movie_404(auth_client):
-    response = auth_client.get("/api/movie/424242/similar/")
+    response = auth_client.get(f"/api/movie/{absent_pk(Movie)}/similar/")
     assert response.status_code == 404
     assert response.json() == {"message": "Movie not found"}
 

@@ -4,8 +4,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from social.models import Friendship
-from tests.factories import MovieFactory, RatingFactory, UserFactory
+from tests.factories import MovieFactory, RatingFactory, UserFactory, absent_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -98,8 +99,10 @@ def test_own_id_works_even_when_private(auth_client, user):
     assert auth_client.get(f"/api/user/{user.id}/movies/rated/").status_code == 200
 
 
-@pytest.mark.parametrize("user_id", ["987654", "99999999999999999999"])
+@pytest.mark.parametrize("user_id", ["absent", "99999999999999999999"])
 def test_unknown_user_is_404(auth_client, user_id):
+    if user_id == "absent":
+        user_id = absent_pk(User)
     response = auth_client.get(f"/api/user/{user_id}/movies/rated/")
     assert response.status_code == 404
     assert response.json() == {"message": "User not found"}

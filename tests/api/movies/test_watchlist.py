@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from movies.models import WatchlistItem
-from tests.factories import MovieFactory, WatchlistItemFactory
+from movies.models import Movie, WatchlistItem
+from tests.factories import MovieFactory, WatchlistItemFactory, absent_pk
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def test_removing_a_movie_not_on_the_list_is_204(auth_client):
 
 @pytest.mark.parametrize("method", ["post", "delete"])
 def test_unknown_movie_is_404(auth_client, method):
-    response = getattr(auth_client, method)("/api/movie/424242/watch/")
+    response = getattr(auth_client, method)(f"/api/movie/{absent_pk(Movie)}/watch/")
     assert response.status_code == 404
     assert response.json() == {"message": "Movie not found"}
 

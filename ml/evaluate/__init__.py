@@ -1,24 +1,31 @@
-"""Metrics (names as in Microsoft recommenders) and the `python -m ml.evaluate` CLI."""
+"""Metrics (names as in Microsoft recommenders) and the evaluation protocol.
+
+The command line is `python -m ml.evaluate` (`ml/evaluate/__main__.py`, which nothing imports).
+"""
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import sys
 import time
 from collections.abc import Collection, Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from ml.recommender import Recommender
-
 Lists = Mapping[int, Sequence[int]]
 Relevant = Mapping[int, Collection[int]]
+
+
+class Scorer(Protocol):
+    """What the protocol needs of a model: `ml.recommender.Recommender`, or a baseline."""
+
+    def predict(
+        self, *, ratings: Mapping[int, float], movie_ids: Sequence[int], user_id: int | None = ...
+    ) -> list[float]: ...
+
+    def recommend(
+        self, *, ratings: Mapping[int, float], k: int = ..., user_id: int | None = ...
+    ) -> list[tuple[int, float]]: ...
 
 
 def rmse(y_true: Sequence[float] | np.ndarray, y_pred: Sequence[float] | np.ndarray) -> float:
@@ -81,7 +88,7 @@ def catalog_coverage(recommended: Lists, *, catalogue: Collection[int]) -> float
 
 
 def evaluate_recommender(
-    rec: Recommender,
+    rec: Scorer,
     *,
     train: pd.DataFrame,
     test: pd.DataFrame,
@@ -120,46 +127,3 @@ def evaluate_recommender(
         "n_ranked_users": len(relevant),
         "eval_seconds": round(time.perf_counter() - start, 3),
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    from ml.data import load_ratings
-    from ml.recommender import Recommender
-    from ml.train import TrainConfig, train
-
-    parser = argparse.ArgumentParser(prog="python -m ml.evaluate")
-    parser.add_argument("--train", required=True)
-    parser.add_argument("--test", required=True)
-    parser.add_argument("--artifact", help="evaluate this artifact instead of training one")
-    parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=TrainConfig().seed)
-    parser.add_argument("--out", help="also write the JSON here")
-    args = parser.parse_args(argv)
-    train_df, test_df = load_ratings(args.train), load_ratings(args.test)
-    extra: dict[str, Any] = {}
-    if args.artifact:
-        rec = Recommender.load(args.artifact)
-        extra["artifact"] = rec.version
-    else:
-        result = train(train_df, TrainConfig(seed=args.seed))
-        rec = Recommender.from_result(result)
-        extra["train_seconds"] = round(result.train_seconds, 3)
-        extra["best_epoch"] = result.best_epoch
-        extra["val_rmse"] = result.metrics["val_rmse"]
-    metrics = {
-        **evaluate_recommender(rec, train=train_df, test=test_df, k=args.k),
-        **extra,
-    }
-    metrics = {
-        k: (round(v, 5) if isinstance(v, float) and math.isfinite(v) else v)
-        for k, v in metrics.items()
-    }
-    text = json.dumps(metrics, indent=2)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,18 +1,16 @@
-"""Training: `train(ratings, config) -> TrainResult` and the `python -m ml.train` CLI."""
+"""Training: `train(ratings, config) -> TrainResult`. Pure and seeded; no Django imports.
+
+The command line is `python -m ml.train` (`ml/train/__main__.py`, which nothing imports).
+"""
 
 from __future__ import annotations
 
-import argparse
 import copy
-import dataclasses
-import json
-import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,48 +20,9 @@ from torch import distributed as dist
 from ml.data import IdMap, load_ratings, split_random
 from ml.model import EASE, MatrixFactorization
 from ml.sparse_ease import SparseEASE, neighbour_numbers
+from ml.types import TrainConfig, TrainResult
 
-
-@dataclass(frozen=True)
-class TrainConfig:
-    dim: int = 64
-    epochs: int = 300
-    lr: float = 0.03
-    reg: float = 0.1
-    reg_bias: float = 0.005
-    init_std: float = 0.01
-    batch_size: int = 0  # 0: full batch
-    patience: int = 15
-    val_fraction: float = 0.05
-    refit: bool = True
-    seed: int = 42
-    base_user_reg: float = 10.0  # only for initialising the biases
-    base_item_reg: float = 25.0
-    ease_lambda: float = 200.0
-    ease_dropout: float = 0.25
-    ease_min_support: int = 3
-    ranker: str = "sparse"  # "sparse": top-k EASE (ml/sparse_ease.py); "dense": full EASE
-    ease_topk: int = 128  # sparse: regressors (neighbours) per movie
-    ease_select_power: float = 0.5  # sparse: neighbours by largest G_ij / G_jj^power
-    rank_blend: float = 0.1
-    resid_alpha: float = -1.0  # < 0: fitted on the validation split; 0 disables the correction
-    resid_beta: float = 0.1
-    progress: bool = False
-
-
-@dataclass
-class TrainResult:
-    model: MatrixFactorization
-    ranker: EASE | SparseEASE
-    users: IdMap
-    movies: IdMap
-    item_counts: torch.Tensor
-    config: TrainConfig
-    history: list[dict[str, float]] = field(default_factory=list)
-    best_epoch: int = 0
-    metrics: dict[str, float] = field(default_factory=dict)
-    data_cutoff: int = 0
-    train_seconds: float = 0.0
+__all__ = ["TrainConfig", "TrainResult", "train"]
 
 
 @dataclass
@@ -395,83 +354,3 @@ def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None)
         data_cutoff=int(frame["timestamp"].max()),
         train_seconds=time.perf_counter() - start,
     )
-
-
-def _parse(argv: list[str] | None) -> argparse.Namespace:
-    defaults = TrainConfig()
-    parser = argparse.ArgumentParser(prog="python -m ml.train", description=__doc__)
-    parser.add_argument("--ratings", required=True, help="ratings folder, .csv(.gz) or .dat")
-    parser.add_argument("--out", default="artifacts", help="artifact root; writes <out>/<version>/")
-    parser.add_argument("--test", help="optional held-out ratings to evaluate the artifact on")
-    parser.add_argument("--distributed", action="store_true", help="torchrun data-parallel (gloo)")
-    parser.add_argument("--max-rmse", type=float, help="exit non-zero if validation RMSE exceeds")
-    parser.add_argument(
-        "--threads", type=int, default=1, help="torch intra-op threads (0: torch default)"
-    )
-    for f in dataclasses.fields(TrainConfig):
-        if f.name == "progress":
-            continue
-        value = getattr(defaults, f.name)
-        name = "--" + f.name.replace("_", "-")
-        if isinstance(value, bool):
-            parser.add_argument(
-                name, type=lambda s: s.lower() in ("1", "true", "yes"), default=value
-            )
-        else:
-            parser.add_argument(name, type=type(value), default=value)
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parse(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    if args.distributed:
-        dist.init_process_group("gloo")
-    rank, world = _world()
-    values = {
-        f.name: getattr(args, f.name)
-        for f in dataclasses.fields(TrainConfig)
-        if f.name != "progress"
-    }
-    config = TrainConfig(**values, progress=True)
-    result = train(args.ratings, config)
-    code = 0
-    if rank == 0:
-        from ml.artifacts import save_artifact
-
-        metrics: dict[str, Any] = dict(result.metrics)
-        metrics["train_seconds"] = round(result.train_seconds, 3)
-        metrics["best_epoch"] = result.best_epoch
-        metrics["world_size"] = world
-        if args.test:
-            from ml.evaluate import evaluate_recommender
-            from ml.recommender import Recommender
-
-            rec = Recommender.from_result(result)
-            metrics.update(
-                evaluate_recommender(
-                    rec, train=load_ratings(args.ratings), test=load_ratings(args.test)
-                )
-            )
-        path = save_artifact(Path(args.out), result=result, metrics=metrics)
-        print(json.dumps({"artifact": str(path), "metrics": metrics}, indent=2))
-        if args.max_rmse is not None and metrics.get("val_rmse", 0.0) > args.max_rmse:
-            print(f"validation RMSE above --max-rmse {args.max_rmse}", file=sys.stderr)
-            code = 1
-    if args.distributed:
-        dist.barrier()
-        dist.destroy_process_group()
-    return code
-
-
-if __name__ == "__main__":
-    exit_code = main()
-    if "--distributed" in sys.argv:
-        # gloo's C++ threads can abort the interpreter's shutdown ("terminate called without an
-        # active exception", seen once in CI after a finished run): the work is saved and the
-        # group destroyed, so leave without running static destructors.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(exit_code)
-    raise SystemExit(exit_code)
