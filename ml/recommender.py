@@ -148,9 +148,17 @@ class Recommender:
             return out.clamp(MIN_STARS, MAX_STARS).tolist()
 
     def similar(self, movie_id: int, *, k: int = 10, min_support: int = 5) -> list[int]:
+        """Nearest movies by item-embedding cosine, never itself; [] for unknown or thinly rated
+        movies. (bench/ml/similar.py compares this with `similar_by_neighbours`; switch the
+        served list only on its measured result.)"""
+        return self.similar_by_embedding(movie_id, k=k, min_support=min_support)
+
+    def similar_by_neighbours(
+        self, movie_id: int, *, k: int = 10, min_support: int = 5
+    ) -> list[int]:
         """Up to k movies like `movie_id`, never itself: the ranking model's neighbours (the
-        movies whose ratings best predict this one; bench/ml/similar.py measures why), then
-        item-embedding cosine to fill the list. [] for unknown or thinly rated movies."""
+        movies whose ratings best predict this one), then item-embedding cosine to fill the list.
+        [] for unknown or thinly rated movies."""
         i = self._movie_index.get(int(movie_id))
         if i is None or int(self._counts[i]) < min_support:
             return []

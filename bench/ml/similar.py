@@ -8,7 +8,7 @@ over the movies. Lists compared (all 10 movies, never m, movies with >= 5 traini
 - MF cosine: nearest item embeddings of the rating model (the list served before);
 - ranking-model neighbours: the sparse EASE weights B[j, m] (`Recommender.item_neighbours`);
 - co-rating: the movies most often rated >= 4 by m's fans in the training part;
-- served: `Recommender.similar`, what /api/movies/<id>/similar/ returns.
+- neighbours + cosine fill: `Recommender.similar_by_neighbours`, the candidate to serve.
 
 Writes bench/out/ml/similar.json. Titles of a few examples come from the MovieLens movies.csv.
 """
@@ -93,8 +93,8 @@ def main() -> None:
                 m: _support([j for j, _ in rec.item_neighbours(m, k=3 * K)], train_df)[:K]
                 for m in top
             },
-            "served (Recommender.similar)": {
-                m: rec.similar(m, k=K, min_support=MIN_SUPPORT) for m in top
+            "neighbours + cosine fill (Recommender.similar_by_neighbours)": {
+                m: rec.similar_by_neighbours(m, k=K, min_support=MIN_SUPPORT) for m in top
             },
         }
         rows: dict[str, Any] = {}

@@ -107,7 +107,7 @@ def test_contributions_and_neighbours_by_movie_id(
 def test_similar_lists_ten_movies_never_itself(trained: TrainResult) -> None:
     rec = Recommender.from_result(trained)
     for movie in trained.movies.ids[:10].tolist():
-        near = rec.similar(movie, k=10, min_support=1)
+        near = rec.similar_by_neighbours(movie, k=10, min_support=1)
         assert len(near) == 10
         assert len(set(near)) == 10
         assert movie not in near
@@ -133,7 +133,9 @@ def test_artifact_loads_mapped_and_serves_identically(
     assert before.predict(ratings=rated, movie_ids=movies) == after.predict(
         ratings=rated, movie_ids=movies
     )
-    assert before.similar(group_a[2], min_support=1) == after.similar(group_a[2], min_support=1)
+    assert before.similar_by_neighbours(group_a[2], min_support=1) == after.similar_by_neighbours(
+        group_a[2], min_support=1
+    )
     assert before.contributions(ratings=rated, movie_id=group_a[5]) == after.contributions(
         ratings=rated, movie_id=group_a[5]
     )
