@@ -23,6 +23,7 @@ from ml.artifacts import load_artifact
 from ml.data import IdMap
 from ml.deployment import POINTER, deployed_version
 from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE
 from ml.types import TrainResult
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
@@ -67,7 +68,7 @@ class Recommender:
         self,
         *,
         model: MatrixFactorization,
-        ranker: EASE,
+        ranker: EASE | SparseEASE,
         movies: IdMap,
         item_counts: torch.Tensor,
         manifest: dict[str, Any],
@@ -202,14 +203,42 @@ class Recommender:
                 out[known] = self.model.predict_items(bias, vec, wanted)
                 if len(items) and float(self.ranker.alpha):
                     residuals = stars - self.model.predict_items(bias, vec, items)
-                    out[known] += self.ranker.correction(items, residuals)[wanted]
+                    out[known] += self.ranker.correction(items, residuals, wanted)
             return out.clamp(MIN_STARS, MAX_STARS).tolist()
 
-    def similar(self, movie_id: int, k: int = 10, *, min_support: int = 5) -> list[int]:
-        """Nearest movies by item-embedding cosine; [] for unknown or thinly rated movies."""
+    def similar(self, movie_id: int, *, k: int = 10, min_support: int = 5) -> list[int]:
+        """Nearest movies by item-embedding cosine, never itself; [] for unknown or thinly rated
+        movies. (bench/ml/similar.py compares this with `similar_by_neighbours`; switch the
+        served list only on its measured result.)"""
+        return self.similar_by_embedding(movie_id, k=k, min_support=min_support)
+
+    def similar_by_neighbours(
+        self, movie_id: int, *, k: int = 10, min_support: int = 5
+    ) -> list[int]:
+        """Up to k movies like `movie_id`, never itself: the ranking model's neighbours (the
+        movies whose ratings best predict this one), then item-embedding cosine to fill the list.
+        [] for unknown or thinly rated movies."""
         i = self._movie_index.get(int(movie_id))
         if i is None or int(self._counts[i]) < min_support:
             return []
+        picked = [
+            j for j, _ in self.ranker.item_neighbours(i, k) if int(self._counts[j]) >= min_support
+        ]
+        if len(picked) < k:
+            taken = set(picked)
+            picked += [j for j in self._cosine(i, k + len(picked), min_support) if j not in taken]
+        return [int(self._movie_ids[j]) for j in picked[:k]]
+
+    def similar_by_embedding(
+        self, movie_id: int, *, k: int = 10, min_support: int = 5
+    ) -> list[int]:
+        """Nearest movies by rating-model item-embedding cosine (the former `similar`)."""
+        i = self._movie_index.get(int(movie_id))
+        if i is None or int(self._counts[i]) < min_support:
+            return []
+        return [int(self._movie_ids[j]) for j in self._cosine(i, k, min_support)]
+
+    def _cosine(self, i: int, k: int, min_support: int) -> list[int]:
         with torch.inference_mode():
             sims = self._item_unit @ self._item_unit[i]
             sims[self._counts < min_support] = float("-inf")
@@ -217,5 +246,29 @@ class Recommender:
             n = min(k, int((sims > float("-inf")).sum()))
             if n <= 0:
                 return []
-            top = torch.topk(sims, n).indices.tolist()
-        return [int(self._movie_ids[j]) for j in top]
+            return torch.topk(sims, n).indices.tolist()
+
+    def item_neighbours(self, movie_id: int, *, k: int = 10) -> list[tuple[int, float]]:
+        """(movie id, weight) of the movies whose ratings raise `movie_id`'s ranking score the
+        most, largest first, never itself; [] for movies outside the ranking model."""
+        i = self._movie_index.get(int(movie_id))
+        if i is None:
+            return []
+        with torch.inference_mode():
+            return [(int(self._movie_ids[j]), w) for j, w in self.ranker.item_neighbours(i, k)]
+
+    def contributions(self, *, ratings: Mapping[int, float], movie_id: int) -> dict[int, float]:
+        """Each rated movie's term in `movie_id`'s ranking score (the ranker part of
+        `recommend`'s score: x_u B; the terms sum to it). Rated movies that do not bear on it are
+        left out; {} for an unknown movie. For "because you liked ..." reasons."""
+        target = self._movie_index.get(int(movie_id))
+        items, _ = self._encode(ratings)
+        if target is None or len(items) == 0:
+            return {}
+        with torch.inference_mode():
+            terms = self.ranker.contributions(items, target).tolist()
+        return {
+            int(self._movie_ids[j]): t
+            for j, t in zip(items.tolist(), terms, strict=True)
+            if t != 0.0
+        }
