@@ -67,14 +67,11 @@ def pick_contributions(
         stars = torch.tensor([v for _, v in rated], dtype=torch.float32)
         known_picks = torch.tensor([max(i, 0) for i in pick_idx], dtype=torch.long)
         contrib = torch.zeros(len(rated), len(picks))
-        # Item model: B[j, i] for rated j inside the kept set.
-        pos_rated = ranker.position[items]
-        pos_picks = ranker.position[known_picks]
-        rows_ok = pos_rated >= 0
-        cols_ok = pos_picks >= 0
-        if bool(rows_ok.any()) and bool(cols_ok.any()):
-            block = ranker.weights[pos_rated[rows_ok]][:, pos_picks[cols_ok]]
-            contrib[rows_ok.nonzero().squeeze(1)[:, None], cols_ok.nonzero().squeeze(1)] = block
+        # Item model: B[j, i] for each rated j (0 outside the kept set or i's neighbours); the
+        # ranker answers it in its own storage, dense (EASE) or top-k (SparseEASE).
+        for column, pick in enumerate(pick_idx):
+            if pick >= 0:
+                contrib[:, column] = ranker.contributions(items, pick)
         # Rating model, through the ridge solve's hat matrix.
         blend = float(ranker.blend)
         if blend:

@@ -168,9 +168,12 @@ def test_no_movie_any_member_rated(tiny_model, group, auth_client, user):
 
 
 def test_an_action_group_gets_action_movies(tiny_model, planted, auth_client, user):
+    # Loves and dislikes both: all-5 profiles alone saturate every prediction at 5 stars.
     _rate(user, planted.action[:6], "5.0")
+    _rate(user, planted.romance[:2], "1.0")
     (fan,) = _befriend(user, 1)
     _rate(fan, planted.action[6:12], "5.0")
+    _rate(fan, planted.romance[2:4], "1.0")
 
     body = _post(auth_client, {"user_ids": [fan.id]}, limit=3).json()
 
