@@ -1,11 +1,24 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+
+
+def username_matches(username: str) -> Q:
+    """The rows whose username is `username` once both are NFKC-normalised and lowercased.
+
+    The same comparison as the `user_username_ci_unique` constraint (which it can use as its
+    index); stored names are already NFKC (sign-up, updates and accounts/0002 normalise them),
+    so a full-width or other compatibility twin of a name finds that name.
+    """
+    normalized = AbstractUser.normalize_username(username)
+    return Q(Exact(Lower("username"), Lower(Value(normalized))))
 
 
 class CaseInsensitiveUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(username__iexact=username)
+        return self.get(username_matches(username or ""))
 
 
 class User(AbstractUser):

@@ -23,8 +23,15 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class UsernameField(serializers.CharField):
+    """A username, NFKC-normalised before it is checked: compatibility forms (full-width letters,
+    ligatures, circled or superscript digits) become their plain letters, so a twin of another
+    name is caught as taken, and the length limit applies to what is stored."""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(max_length=150, validators=[UnicodeUsernameValidator()], **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return User.normalize_username(super().to_internal_value(data))
 
 
 class SignupInputSerializer(serializers.Serializer):

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.hooks import sessions_ended, user_deleting
-from accounts.models import User
+from accounts.models import User, username_matches
 from accounts.tokens import check_generation, session_tokens_for_user
 from mcbackend.throttling import RateLimit, client_address
 
@@ -24,7 +24,7 @@ from mcbackend.throttling import RateLimit, client_address
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
     errors: dict[str, list[str]] = {}
-    if username is not None and others.filter(username__iexact=username).exists():
+    if username is not None and others.filter(username_matches(username)).exists():
         errors["username"] = ["A user with that username already exists."]
     if email is not None and others.filter(email__iexact=email).exists():
         errors["email"] = ["A user with that email already exists."]
@@ -50,6 +50,7 @@ def _save_unique(user: User, **kwargs: Any) -> None:
 
 
 def user_create(*, username: str, email: str, password: str, birth_date: datetime.date) -> User:
+    username = User.normalize_username(username)  # NFKC: no full-width twin of another name
     _check_unique(username=username, email=email, exclude_pk=None)
     user = User(username=username, email=email, birth_date=birth_date)
     _check_password(password, user=user)
@@ -84,6 +85,8 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
     its old token is refused. `user` gets the saved values (the view signs the caller in again).
     """
     locked = _lock_user(user=user)
+    if "username" in data:
+        data = {**data, "username": User.normalize_username(data["username"])}
     _check_unique(username=data.get("username"), email=data.get("email"), exclude_pk=user.pk)
     changed = [f for f in ("username", "email", "bio", "is_private") if f in data]
     for field in changed:
@@ -127,6 +130,9 @@ def session_login(*, request: HttpRequest, username: str, password: str) -> User
     credentials keep the place: a refused, successful or erroring attempt (database down) gives
     it back.
     """
+    # One name, one budget: a full-width or otherwise compatible spelling of a username is that
+    # username (NFKC), for the limit and for the password check alike.
+    username = User.normalize_username(username)
     limits = [
         RateLimit("login_failures_username", username.lower()),
         RateLimit("login_failures_address", client_address(request)),

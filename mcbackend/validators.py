@@ -15,15 +15,20 @@ NOT_BLANK = RegexValidator(r"[^\s\x1c-\x1f\x85\ufeff]", "This field may not be b
 NOT_BLANK_SCHEMA_PATTERN = "^[^\\u0000]*[^\\s\\u001c-\\u001f\\u0085\\ufeff\\u0000][^\\u0000]*$"
 
 
+# Unicode categories that show nothing by themselves: marks, format characters (zero-width,
+# direction controls, byte order mark), separators and controls.
+_INVISIBLE_CATEGORIES = frozenset({"Mn", "Mc", "Me", "Cf", "Zs", "Zl", "Zp", "Cc"})
+
+
 def has_visible_character(value: str) -> None:
-    """Search terms need one letter, digit, punctuation mark or symbol (after NFKC).
+    """Search terms need one character that is not a mark, space or invisible (after NFKC).
 
     Search ignores accents, so a term of combining marks alone (`?title=%CC%81`) matched every
-    title; one of invisible format characters or variation selectors matches nothing useful.
+    title; one of invisible format characters or variation selectors matched nothing useful.
     """
-    if not any(unicodedata.category(c)[0] in "LNPS" for c in unicodedata.normalize("NFKC", value)):
+    normalized = unicodedata.normalize("NFKC", value)
+    if all(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in normalized):
         raise ValidationError(
-            "Must contain a letter, digit, punctuation mark or symbol, "
-            "not only accents or invisible characters.",
+            "Must contain more than accents, spaces or invisible characters.",
             code="no_visible_character",
         )

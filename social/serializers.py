@@ -40,3 +40,6 @@ class UserPageOutputSerializer(serializers.ModelSerializer):
 
 class UserSearchInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, validators=[NOT_BLANK, has_visible_character])
+
+    def validate_username(self, value: str) -> str:
+        return User.normalize_username(value)  # stored names are NFKC: full-width finds them
