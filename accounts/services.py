@@ -18,6 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.hooks import sessions_ended, user_deleting
 from accounts.models import User, username_matches
 from accounts.tokens import check_generation, session_tokens_for_user
+from mcbackend.exceptions import NotFoundError
 from mcbackend.throttling import RateLimit, client_address
 
 
@@ -105,6 +106,44 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
     for field in changed:
         setattr(user, field, getattr(locked, field))
     return password_changed
+
+
+# Columns of the user row an admin form may write (its many-to-many fields go to other tables).
+USER_ROW_FIELDS = frozenset(f.name for f in User._meta.concrete_fields if not f.primary_key)
+
+
+@transaction.atomic
+def user_admin_update(*, user: User, fields: list[str]) -> None:
+    """A moderator's edit in the admin: only the `fields` they changed are written, from `user`,
+    to the row as it is now (under its lock), so a password change, deletion or profile save
+    committed meanwhile stands. Deactivating an account ends its sessions (sockets close)."""
+    unknown = set(fields) - USER_ROW_FIELDS
+    if unknown:
+        raise ValueError(f"Not columns of the user row: {sorted(unknown)}")
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:
+        raise NotFoundError("User not found")
+    if not fields:
+        return
+    for field in fields:
+        setattr(locked, field, getattr(user, field))
+    locked.save(update_fields=fields)
+    if "is_active" in fields and not locked.is_active:
+        sessions_ended.send(user_id=user.pk)
+
+
+@transaction.atomic
+def user_password_replace(*, user: User, password_hash: str) -> None:
+    """An admin's password change (or making it unusable): the hash and a new auth generation
+    in one UPDATE, so every existing session ends, as with the user's own change."""
+    updated = User.objects.filter(pk=user.pk).update(
+        password=password_hash, auth_generation=F("auth_generation") + 1
+    )
+    if not updated:
+        raise NotFoundError("User not found")
+    sessions_ended.send(user_id=user.pk)
+    user.password = password_hash
+    user.refresh_from_db(fields=["auth_generation"])
 
 
 @transaction.atomic
