@@ -41,3 +41,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class RevokedSession(models.Model):
+    """A session ended by logout: its tokens (every access and refresh token carrying this
+    session id, rotated or not) are refused until the last of them would have expired."""
+
+    sid = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.sid

@@ -67,6 +67,24 @@ class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField(required=False, allow_blank=True, max_length=4096)
 
 
+class StringOnlyCharField(serializers.CharField):
+    """A JSON string, as the schema says: DRF's CharField would also take a number."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class LogoutInputSerializer(serializers.Serializer):
+    refresh = StringOnlyCharField(
+        required=False,
+        allow_blank=True,
+        max_length=4096,
+        help_text="For clients without cookies: the refresh token of the session to end.",
+    )
+
+
 class DetailOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

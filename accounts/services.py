@@ -13,11 +13,12 @@ from rest_framework import exceptions, serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.hooks import sessions_ended, user_deleting
-from accounts.models import User, username_matches
-from accounts.tokens import check_generation, session_tokens_for_user
+from accounts.locks import acting_user_lock
+from accounts.models import RevokedSession, User, username_matches
+from accounts.tokens import SESSION_CLAIM, check_generation, session_tokens_for_user
 from mcbackend.exceptions import NotFoundError
 from mcbackend.throttling import RateLimit, client_address
 
@@ -213,22 +214,49 @@ def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
     if user is None:
         raise InvalidToken("Refresh token is invalid or expired.")
     check_generation(user=user, token=old)
+    session_id = old.get(SESSION_CLAIM)
+    if session_id is not None and RevokedSession.objects.filter(sid=str(session_id)).exists():
+        raise InvalidToken("Session has ended; sign in again.")
     with transaction.atomic():
         outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
         if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
             raise InvalidToken("Refresh token has already been used.")
         BlacklistedToken.objects.create(token=outstanding)
-    return session_tokens_for_user(user)
+    return session_tokens_for_user(user, session_id=session_id)
 
 
-def session_end(*, user: User, raw_refresh: str | None) -> None:
-    """Logout: the refresh token of this session can never be used again."""
-    sessions_ended.send(user_id=user.pk)
-    if not raw_refresh:
-        return
-    try:
-        token = RefreshToken(raw_refresh)
-    except TokenError:
-        return  # already expired or blacklisted: nothing left to end
-    if str(token.get(api_settings.USER_ID_CLAIM)) == str(user.pk):
-        token.blacklist()
+def session_end(*, user: User, access_token: Token | None, raw_refresh: str | None) -> None:
+    """Logout: the session ends wherever copies of its tokens are.
+
+    The session is named by the access token that authenticated the request and by the refresh
+    token (cookie or body) if one of this user's is given: both carry its id, which is revoked,
+    so the access token is refused at once and no refresh token of the session, rotated or not,
+    renews it. The given refresh token is also blacklisted. A refresh token that is expired,
+    already used or someone else's ends nothing more (logout stays idempotent).
+    """
+    session_ids = set()
+    if access_token is not None and access_token.get(SESSION_CLAIM) is not None:
+        session_ids.add(str(access_token[SESSION_CLAIM]))
+    refresh = None
+    if raw_refresh:
+        try:
+            refresh = RefreshToken(raw_refresh)
+        except TokenError:
+            refresh = None  # already expired or blacklisted: nothing left to end
+    if refresh is not None and str(refresh.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
+        refresh = None
+    if refresh is not None and refresh.get(SESSION_CLAIM) is not None:
+        session_ids.add(str(refresh[SESSION_CLAIM]))
+    now = timezone.now()
+    # No token of a session outlives the last refresh token issued for it, issued before now.
+    expires_at = now + api_settings.REFRESH_TOKEN_LIFETIME
+    with transaction.atomic():
+        acting_user_lock(user=user)  # an account deleted meanwhile: 401, not a 500 at COMMIT
+        if refresh is not None:
+            refresh.blacklist()
+        RevokedSession.objects.filter(expires_at__lt=now).delete()
+        RevokedSession.objects.bulk_create(
+            [RevokedSession(sid=sid, user=user, expires_at=expires_at) for sid in session_ids],
+            ignore_conflicts=True,
+        )
+        sessions_ended.send(user_id=user.pk)

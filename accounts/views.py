@@ -10,6 +10,7 @@ from accounts.auth import AnonymousEndpointAuthentication
 from accounts.serializers import (
     DetailOutputSerializer,
     LoginInputSerializer,
+    LogoutInputSerializer,
     MessageOutputSerializer,
     ProfileOutputSerializer,
     RefreshInputSerializer,
@@ -99,11 +100,25 @@ class TokenRefreshView(PublicAuthView):
 
 
 class LogoutView(APIView):
-    @extend_schema(request=None, responses={200: DetailOutputSerializer})
+    """Ends this session: its access token is refused at once, its refresh token (from the
+    cookie, or `refresh` in the body for clients without cookies) is blacklisted, and no
+    refresh token of the session renews it."""
+
+    @extend_schema(
+        request=LogoutInputSerializer,
+        responses={
+            200: DetailOutputSerializer,
+            400: OpenApiResponse(description="`refresh` is not a string"),
+            401: OpenApiResponse(description="Not signed in, or the session has already ended"),
+        },
+    )
     def post(self, request: Request) -> Response:
-        session_end(
-            user=request.user, raw_refresh=request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
-        )
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
+        if not raw:
+            serializer = LogoutInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            raw = serializer.validated_data.get("refresh")
+        session_end(user=request.user, access_token=request.auth, raw_refresh=raw)
         response = Response({"detail": "Logged out."})
         clear_auth_cookies(response)
         return response

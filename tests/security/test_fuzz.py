@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import ignored_auth, use_after_free
 
-from accounts.models import User
+from accounts.models import RevokedSession, User
 from tests.factories import (
     PASSWORD,
     CommentFactory,
@@ -105,7 +105,9 @@ class Alice:
             current.username != "alice"
             or current.auth_generation != self.user.auth_generation
             or not self.headers
+            or RevokedSession.objects.filter(user=current).exists()  # she logged out
         ):
+            RevokedSession.objects.filter(user=current).delete()
             User.objects.filter(username__iexact="alice").exclude(pk=current.pk).delete()
             current.username = "alice"
             current.set_password(PASSWORD)
