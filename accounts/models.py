@@ -4,12 +4,14 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
+from accounts.validators import USERNAME_RULE, UsernameValidator
+
 
 def username_matches(username: str) -> Q:
     """The rows whose username is `username` once both are NFKC-normalised and lowercased.
 
     The same comparison as the `user_username_ci_unique` constraint (which it can use as its
-    index); stored names are already NFKC (sign-up, updates and accounts/0002 normalise them),
+    index); stored names are already NFKC (sign-up, updates and a data migration normalise them),
     so a full-width or other compatibility twin of a name finds that name.
     """
     normalized = AbstractUser.normalize_username(username)
@@ -22,6 +24,16 @@ class CaseInsensitiveUserManager(UserManager["User"]):
 
 
 class User(AbstractUser):
+    username_validator = UsernameValidator()
+    # AbstractUser's field, with the rule the API and its schema state (accounts/validators.py).
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text=USERNAME_RULE,
+        validators=[username_validator],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     # Nullable so that imported MovieLens users (who never sign in) need none; sign-up requires it.
     email = models.EmailField(null=True, blank=True)  # noqa: DJ001
     birth_date = models.DateField(null=True, blank=True)

@@ -33,7 +33,7 @@ def normalize_usernames(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0001_initial"),
+        ("accounts", "0002_username_rule_for_every_regex_dialect"),
     ]
 
     operations = [

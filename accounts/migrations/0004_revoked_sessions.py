@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_usernames_nfkc_normalized'),
+        ('accounts', '0003_usernames_nfkc_normalized'),
     ]
 
     operations = [
