@@ -6,6 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
 
 from accounts.auth import AnonymousEndpointAuthentication
 from accounts.schema import REFRESH_COOKIE, set_cookie
@@ -132,7 +133,8 @@ class LogoutView(APIView):
             serializer = LogoutInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             raw = serializer.validated_data.get("refresh")
-        session_end(user=request.user, access_token=request.auth, raw_refresh=raw)
+        access = request.auth if isinstance(request.auth, Token) else None
+        session_end(user=request.user, access_token=access, raw_refresh=raw)  # type: ignore[arg-type]
         response = Response({"detail": "Logged out."})
         clear_auth_cookies(response)
         return response
