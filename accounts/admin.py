@@ -3,12 +3,20 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse
 
 from accounts.models import User
-from accounts.services import session_login, user_delete
-from mcbackend.exceptions import AuthenticationError, RateLimitError
+from accounts.services import (
+    USER_ROW_FIELDS,
+    session_login,
+    user_admin_update,
+    user_delete,
+    user_password_replace,
+)
+from mcbackend.exceptions import AuthenticationError, NotFoundError, RateLimitError
 from mcbackend.throttling import client_address
 
 
@@ -47,8 +55,23 @@ def admin_login(request: HttpRequest, extra_context: dict | None = None) -> Http
         return response
 
 
+class SessionEndingPasswordChangeForm(AdminPasswordChangeForm):
+    """Writes the new hash (or an unusable one) and a new auth generation by one UPDATE: the
+    user's old sessions end, and no other column is rewritten from this form's copy."""
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if commit:
+            try:
+                user_password_replace(user=user, password_hash=user.password)
+            except NotFoundError as exc:
+                raise Http404("User not found") from exc
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    change_password_form = SessionEndingPasswordChangeForm
     list_display = ("username", "email", "is_private", "is_active", "date_joined")
     search_fields = ("username", "email")
     fieldsets = (
@@ -63,6 +86,31 @@ class UserAdmin(DjangoUserAdmin):
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, Any, set, Any]:
         deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, model_count, set(), protected
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm]:
+        # Each field posts the value it was shown with, so `changed_data` is what this moderator
+        # edited, not every field someone else changed since the form was opened. (Not the
+        # read-only password hash: disabled, it never changes, and must not sit in the page.)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            for field in form.base_fields.values():
+                if not field.disabled:
+                    field.show_hidden_initial = True
+        return form
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        """A new user is one INSERT; an edit writes only the changed columns (see the service)."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            user_admin_update(
+                user=obj, fields=[f for f in form.changed_data if f in USER_ROW_FIELDS]
+            )
+        except NotFoundError as exc:
+            raise Http404("User not found") from exc
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj)

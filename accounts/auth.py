@@ -7,13 +7,16 @@ Cookie-authenticated unsafe requests must come from the site itself or a trusted
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
-from accounts.models import User
-from accounts.tokens import check_generation
+from accounts.models import RevokedSession, User
+from accounts.tokens import SESSION_CLAIM, check_generation
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -47,7 +50,24 @@ class CookieOrHeaderJWTAuthentication(JWTAuthentication):
         return user, token
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
-        user: Any = super().get_user(validated_token)
+        """SimpleJWT's checks (user exists and is active), the auth generation, and whether the
+        token's session was ended by a logout: in the one query that loads the user."""
+        try:
+            user_id = validated_token[api_settings.USER_ID_CLAIM]
+        except KeyError as exc:
+            raise InvalidToken("Token contained no recognizable user identification") from exc
+        users: Any = User.objects.filter(**{api_settings.USER_ID_FIELD: user_id})
+        sid = validated_token.get(SESSION_CLAIM)
+        if sid is not None:
+            revoked = RevokedSession.objects.filter(sid=str(sid), user=OuterRef("pk"))
+            users = users.annotate(session_revoked=Exists(revoked))
+        user = users.first()
+        if user is None:
+            raise AuthenticationFailed("User not found", code="user_not_found")
+        if not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        if sid is not None and user.session_revoked:
+            raise AuthenticationFailed("Session has ended; sign in again.", code="token_not_valid")
         check_generation(user=user, token=validated_token)
         return user
 

@@ -1,13 +1,26 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from accounts.validators import USERNAME_RULE, UsernameValidator
 
 
+def username_matches(username: str) -> Q:
+    """The rows whose username is `username` once both are NFKC-normalised and lowercased.
+
+    The same comparison as the `user_username_ci_unique` constraint (which it can use as its
+    index); stored names are already NFKC (sign-up, updates and a data migration normalise them),
+    so a full-width or other compatibility twin of a name finds that name.
+    """
+    normalized = AbstractUser.normalize_username(username)
+    return Q(Exact(Lower("username"), Lower(Value(normalized))))
+
+
 class CaseInsensitiveUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
-        return self.get(username__iexact=username)
+        return self.get(username_matches(username or ""))
 
 
 class User(AbstractUser):
@@ -40,3 +53,15 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class RevokedSession(models.Model):
+    """A session ended by logout: its tokens (every access and refresh token carrying this
+    session id, rotated or not) are refused until the last of them would have expired."""
+
+    sid = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.sid

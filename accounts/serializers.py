@@ -23,9 +23,16 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 class UsernameField(serializers.CharField):
+    """A username, NFKC-normalised before it is checked: compatibility forms (full-width letters,
+    ligatures, circled or superscript digits) become their plain letters, so a twin of another
+    name is caught as taken, and the length limit applies to what is stored."""
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", USERNAME_RULE)
         super().__init__(max_length=150, validators=[UsernameValidator()], **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return User.normalize_username(super().to_internal_value(data))
 
 
 class SignupInputSerializer(serializers.Serializer):
@@ -59,6 +66,24 @@ class LoginInputSerializer(serializers.Serializer):
 
 class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+
+
+class StringOnlyCharField(serializers.CharField):
+    """A JSON string, as the schema says: DRF's CharField would also take a number."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class LogoutInputSerializer(serializers.Serializer):
+    refresh = StringOnlyCharField(
+        required=False,
+        allow_blank=True,
+        max_length=4096,
+        help_text="For clients without cookies: the refresh token of the session to end.",
+    )
 
 
 class DetailOutputSerializer(serializers.Serializer):

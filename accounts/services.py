@@ -11,19 +11,25 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.hooks import sessions_ended, user_deleting
-from accounts.models import User
-from accounts.tokens import generation_is_current, session_tokens_for_user
-from mcbackend.exceptions import AuthenticationError, FieldValidationError, RateLimitError
+from accounts.locks import acting_user_lock
+from accounts.models import RevokedSession, User, username_matches
+from accounts.tokens import SESSION_CLAIM, generation_is_current, session_tokens_for_user
+from mcbackend.exceptions import (
+    AuthenticationError,
+    FieldValidationError,
+    NotFoundError,
+    RateLimitError,
+)
 from mcbackend.throttling import RateLimit
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
     errors: dict[str, list[str] | str] = {}
-    if username is not None and others.filter(username__iexact=username).exists():
+    if username is not None and others.filter(username_matches(username)).exists():
         errors["username"] = ["A user with that username already exists."]
     if email is not None and others.filter(email__iexact=email).exists():
         errors["email"] = ["A user with that email already exists."]
@@ -49,6 +55,7 @@ def _save_unique(user: User, **kwargs: Any) -> None:
 
 
 def user_create(*, username: str, email: str, password: str, birth_date: datetime.date) -> User:
+    username = User.normalize_username(username)  # NFKC: no full-width twin of another name
     _check_unique(username=username, email=email, exclude_pk=None)
     user = User(username=username, email=email, birth_date=birth_date)
     _check_password(password, user=user)
@@ -81,6 +88,8 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
     its old token is refused. `user` gets the saved values (the view signs the caller in again).
     """
     locked = _lock_user(user=user)
+    if "username" in data:
+        data = {**data, "username": User.normalize_username(data["username"])}
     _check_unique(username=data.get("username"), email=data.get("email"), exclude_pk=user.pk)
     changed = [f for f in ("username", "email", "bio", "is_private") if f in data]
     for field in changed:
@@ -99,6 +108,44 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
     for field in changed:
         setattr(user, field, getattr(locked, field))
     return password_changed
+
+
+# Columns of the user row an admin form may write (its many-to-many fields go to other tables).
+USER_ROW_FIELDS = frozenset(f.name for f in User._meta.concrete_fields if not f.primary_key)
+
+
+@transaction.atomic
+def user_admin_update(*, user: User, fields: list[str]) -> None:
+    """A moderator's edit in the admin: only the `fields` they changed are written, from `user`,
+    to the row as it is now (under its lock), so a password change, deletion or profile save
+    committed meanwhile stands. Deactivating an account ends its sessions (sockets close)."""
+    unknown = set(fields) - USER_ROW_FIELDS
+    if unknown:
+        raise ValueError(f"Not columns of the user row: {sorted(unknown)}")
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:
+        raise NotFoundError("User not found")
+    if not fields:
+        return
+    for field in fields:
+        setattr(locked, field, getattr(user, field))
+    locked.save(update_fields=fields)
+    if "is_active" in fields and not locked.is_active:
+        sessions_ended.send(user_id=user.pk)
+
+
+@transaction.atomic
+def user_password_replace(*, user: User, password_hash: str) -> None:
+    """An admin's password change (or making it unusable): the hash and a new auth generation
+    in one UPDATE, so every existing session ends, as with the user's own change."""
+    updated = User.objects.filter(pk=user.pk).update(
+        password=password_hash, auth_generation=F("auth_generation") + 1
+    )
+    if not updated:
+        raise NotFoundError("User not found")
+    sessions_ended.send(user_id=user.pk)
+    user.password = password_hash
+    user.refresh_from_db(fields=["auth_generation"])
 
 
 @transaction.atomic
@@ -124,6 +171,9 @@ def session_login(*, username: str, password: str, client_address: str) -> User:
     credentials keep the place: a refused, successful or erroring attempt (database down) gives
     it back.
     """
+    # One name, one budget: a full-width or otherwise compatible spelling of a username is that
+    # username (NFKC), for the limit and for the password check alike.
+    username = User.normalize_username(username)
     limits = [
         RateLimit("login_failures_username", username.lower()),
         RateLimit("login_failures_address", client_address),
@@ -169,24 +219,49 @@ def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
         raise AuthenticationError(_REFRESH_INVALID)
     if not generation_is_current(user=user, token=old):
         raise AuthenticationError("Session has ended; sign in again.")
+    session_id = old.get(SESSION_CLAIM)
+    if session_id is not None and RevokedSession.objects.filter(sid=str(session_id)).exists():
+        raise AuthenticationError("Session has ended; sign in again.")
     with transaction.atomic():
         outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
         if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
             raise AuthenticationError("Refresh token has already been used.")
         BlacklistedToken.objects.create(token=outstanding)
-    return session_tokens_for_user(user)
+    return session_tokens_for_user(user, session_id=session_id)
 
 
-@transaction.atomic
-def session_end(*, user: User, raw_refresh: str | None) -> None:
-    """Logout: the refresh token of this session can never be used again. The user's sockets
-    close once that is committed, so a tab that reconnects at once cannot refresh with it."""
-    sessions_ended.send(user_id=user.pk)
-    if not raw_refresh:
-        return
-    try:
-        token = RefreshToken(raw_refresh)
-    except TokenError:
-        return  # already expired or blacklisted: nothing left to end
-    if str(token.get(api_settings.USER_ID_CLAIM)) == str(user.pk):
-        token.blacklist()
+def session_end(*, user: User, access_token: Token | None, raw_refresh: str | None) -> None:
+    """Logout: the session ends wherever copies of its tokens are.
+
+    The session is named by the access token that authenticated the request and by the refresh
+    token (cookie or body) if one of this user's is given: both carry its id, which is revoked,
+    so the access token is refused at once and no refresh token of the session, rotated or not,
+    renews it. The given refresh token is also blacklisted. A refresh token that is expired,
+    already used or someone else's ends nothing more (logout stays idempotent).
+    """
+    session_ids = set()
+    if access_token is not None and access_token.get(SESSION_CLAIM) is not None:
+        session_ids.add(str(access_token[SESSION_CLAIM]))
+    refresh = None
+    if raw_refresh:
+        try:
+            refresh = RefreshToken(raw_refresh)
+        except TokenError:
+            refresh = None  # already expired or blacklisted: nothing left to end
+    if refresh is not None and str(refresh.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
+        refresh = None
+    if refresh is not None and refresh.get(SESSION_CLAIM) is not None:
+        session_ids.add(str(refresh[SESSION_CLAIM]))
+    now = timezone.now()
+    # No token of a session outlives the last refresh token issued for it, issued before now.
+    expires_at = now + api_settings.REFRESH_TOKEN_LIFETIME
+    with transaction.atomic():
+        acting_user_lock(user=user)  # an account deleted meanwhile: 401, not a 500 at COMMIT
+        if refresh is not None:
+            refresh.blacklist()
+        RevokedSession.objects.filter(expires_at__lt=now).delete()
+        RevokedSession.objects.bulk_create(
+            [RevokedSession(sid=sid, user=user, expires_at=expires_at) for sid in session_ids],
+            ignore_conflicts=True,
+        )
+        sessions_ended.send(user_id=user.pk)

@@ -1,5 +1,7 @@
 """Issuing and checking session tokens (SimpleJWT) and the cookies that carry them."""
 
+import uuid
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -9,12 +11,17 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 from accounts.models import User
 
 GENERATION_CLAIM = "gen"
+# One id per sign-in, kept when the refresh token rotates: logout revokes it (RevokedSession),
+# which ends the access and refresh tokens of that session wherever copies of them are.
+SESSION_CLAIM = "sid"
 
 
-def session_tokens_for_user(user: User) -> tuple[str, str]:
-    """A fresh (access, refresh) pair; both carry the user's current auth generation."""
+def session_tokens_for_user(user: User, *, session_id: str | None = None) -> tuple[str, str]:
+    """A fresh (access, refresh) pair; both carry the user's current auth generation and the
+    session id (a new one unless a rotation passes the old one on)."""
     refresh = RefreshToken.for_user(user)
     refresh[GENERATION_CLAIM] = user.auth_generation
+    refresh[SESSION_CLAIM] = session_id or uuid.uuid4().hex
     return str(refresh.access_token), str(refresh)
 
 

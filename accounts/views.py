@@ -6,12 +6,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import Token
 
 from accounts.auth import AnonymousEndpointAuthentication
 from accounts.schema import REFRESH_COOKIE, set_cookie
 from accounts.serializers import (
     DetailOutputSerializer,
     LoginInputSerializer,
+    LogoutInputSerializer,
     MessageOutputSerializer,
     ProfileOutputSerializer,
     RefreshInputSerializer,
@@ -111,16 +113,28 @@ class TokenRefreshView(PublicAuthView):
 
 
 class LogoutView(APIView):
+    """Ends this session: its access token is refused at once, its refresh token (from the
+    cookie, or `refresh` in the body for clients without cookies) is blacklisted, and no
+    refresh token of the session renews it."""
+
     @extend_schema(
         summary="Log out",
-        request=None,
+        request=LogoutInputSerializer,
         parameters=[REFRESH_COOKIE, set_cookie(200, clears=True)],
-        responses={200: DetailOutputSerializer},
+        responses={
+            200: DetailOutputSerializer,
+            400: OpenApiResponse(description="`refresh` is not a string"),
+            401: OpenApiResponse(description="Not signed in, or the session has already ended"),
+        },
     )
     def post(self, request: Request) -> Response:
-        session_end(
-            user=request.user, raw_refresh=request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
-        )
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
+        if not raw:
+            serializer = LogoutInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            raw = serializer.validated_data.get("refresh")
+        access = request.auth if isinstance(request.auth, Token) else None
+        session_end(user=request.user, access_token=access, raw_refresh=raw)  # type: ignore[arg-type]
         response = Response({"detail": "Logged out."})
         clear_auth_cookies(response)
         return response

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSummaryOutputSerializer
-from mcbackend.validators import NOT_BLANK
+from mcbackend.validators import NOT_BLANK, has_visible_character
 from movies.models import RATING_VALUES, Comment, Movie, Rating
 
 POSTER_BASE_URL = "https://image.tmdb.org/t/p/w500"
@@ -166,7 +166,7 @@ class MovieSearchInputSerializer(serializers.Serializer):
     title = serializers.CharField(
         max_length=500,
         trim_whitespace=True,
-        validators=[NOT_BLANK],
+        validators=[NOT_BLANK, has_visible_character],
         help_text='In the query string; for POST also instead in the body: `{"title": ...}`.',
     )
 
@@ -186,7 +186,7 @@ class MovieSearchBodyInputSerializer(serializers.Serializer):
     title = StringOnlyCharField(
         max_length=500,
         trim_whitespace=True,
-        validators=[NOT_BLANK],
+        validators=[NOT_BLANK, has_visible_character],
         required=False,
         help_text="In the query string or the body (the query string wins); one is required.",
     )

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from mcbackend.validators import NOT_BLANK
+from mcbackend.validators import NOT_BLANK, has_visible_character
 from social.models import FriendRequest
 
 
@@ -39,4 +39,7 @@ class UserPageOutputSerializer(serializers.ModelSerializer):
 
 
 class UserSearchInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150, validators=[NOT_BLANK])
+    username = serializers.CharField(max_length=150, validators=[NOT_BLANK, has_visible_character])
+
+    def validate_username(self, value: str) -> str:
+        return User.normalize_username(value)  # stored names are NFKC: full-width finds them

@@ -6,8 +6,10 @@ import re
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from rest_framework.test import APIClient
 
 from realtime.events import notify_user_on_commit
+from tests.factories import PASSWORD
 from tests.realtime.conftest import (
     ORIGIN,
     Socket,
@@ -190,6 +192,22 @@ def test_deleted_user_token_is_closed_4401(live_user):
 
     async def scenario():
         socket = Socket(handshake_headers(cookie=token))
+        assert await socket.connect()
+        return await socket.receive_close()
+
+    assert run(scenario()) == 4401
+
+
+def test_token_of_a_logged_out_session_is_closed_4401(live_user):
+    """A Bearer client that logged out: a copy of its access token cannot open a socket."""
+    login = APIClient().post("/api/token/", {"username": "alice", "password": PASSWORD})
+    token = login.cookies["access_token"].value
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.post("/api/user/logout/").status_code == 200
+
+    async def scenario():
+        socket = Socket(handshake_headers(bearer=token, origin=None))
         assert await socket.connect()
         return await socket.receive_close()
 

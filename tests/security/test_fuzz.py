@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from accounts.models import User
+from accounts.models import RevokedSession, User
 from tests.factories import (
     PASSWORD,
     CommentFactory,
@@ -139,7 +139,9 @@ class Alice:
             current.username != "alice"
             or current.auth_generation != self.user.auth_generation
             or not self.headers
+            or RevokedSession.objects.filter(user=current).exists()  # she logged out
         ):
+            RevokedSession.objects.filter(user=current).delete()
             User.objects.filter(username__iexact="alice").exclude(pk=current.pk).delete()
             current.username = "alice"
             current.set_password(PASSWORD)

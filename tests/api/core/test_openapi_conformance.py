@@ -83,6 +83,8 @@ CALLS = [
     C("POST /api/token/refresh/", 400, as_="anon", body={"refresh": ["a", "list"]}),
     C("POST /api/token/refresh/", 401, as_="anon", body={"refresh": "not-a-token"}),
     C("POST /api/user/logout/", 200, cookies={"refresh_token": "@refresh"}),
+    C("POST /api/user/logout/", 200, body={"refresh": "@refresh"}),
+    C("POST /api/user/logout/", 400, body={"refresh": 0}),
     C("DELETE /api/user/delete/", 204),
     C("GET /api/user/profile/", 200),
     C("PUT /api/user/update/", 200, body={"bio": "", "is_private": True}),

@@ -104,6 +104,48 @@ def test_post_missing_or_blank_title_is_400(auth_client, body):
     assert response.status_code == 400
 
 
+NO_VISIBLE_CHARACTER = ["Must contain more than accents, spaces or invisible characters."]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "%CC%81",  # a combining acute accent: search ignores accents, so it matched everything
+        "%CC%81%CC%88%CC%A7",  # several combining marks
+        "%20%CC%81%20",  # marks between spaces
+        "%E2%80%8B",  # zero-width space
+        "%EF%B8%8F",  # a variation selector
+        "%E2%80%AE%E2%81%A6",  # bidirectional controls
+        "%EF%BB%BF%CD%8F",  # byte order mark, combining grapheme joiner
+    ],
+)
+def test_title_of_only_marks_or_invisible_characters_is_400(auth_client, query):
+    MovieFactory(title="Amélie")
+    MovieFactory(title="Heat")
+
+    for response in (
+        auth_client.get(f"/api/movie/search/?title={query}"),
+        auth_client.post(f"/api/movie/search/?title={query}"),
+    ):
+        assert response.status_code == 400
+        assert response.json() == {"title": NO_VISIBLE_CHARACTER}
+
+
+def test_posted_title_of_only_marks_is_400(auth_client):
+    MovieFactory(title="Amélie")
+    response = auth_client.post("/api/movie/search/", {"title": "\u0301\u0308"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"title": NO_VISIBLE_CHARACTER}
+
+
+@pytest.mark.parametrize("query", ["e%CC%81", "%EF%BC%A8eat", "!", "%E2%98%85"])
+def test_marks_with_a_visible_character_still_search(auth_client, query):
+    """A letter with its accent as a combining mark, full-width letters, punctuation, symbols."""
+    MovieFactory(title="Heat")
+    response = auth_client.get(f"/api/movie/search/?title={query}")
+    assert response.status_code == 200
+
+
 def test_search_anonymous_401(api_client):
     assert api_client.get("/api/movie/search/?title=x").status_code == 401
 

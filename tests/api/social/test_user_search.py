@@ -72,6 +72,16 @@ def test_missing_or_blank_term_is_400(auth_client, params):
     assert "username" in response.json()
 
 
+@pytest.mark.parametrize("term", ["\u0301", "\u0301\u0308", "\u200b", "\ufe0f", "\u202e\u2066"])
+def test_term_of_only_marks_or_invisible_characters_is_400(auth_client, term):
+    UserFactory(username="bob")
+    response = search(auth_client, term)
+    assert response.status_code == 400
+    assert response.json() == {
+        "username": ["Must contain more than accents, spaces or invisible characters."]
+    }
+
+
 def test_nul_character_is_400(auth_client):
     assert search(auth_client, "bo\x00b").status_code == 400
 
