@@ -32,7 +32,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 # Recommender: no model unless a test deploys one (into its own tmp_path); refreshes run inline
-# in the commit hook; the deployment pointer is re-read on every call.
-ML_MODEL_DIR = Path(tempfile.gettempdir()) / f"mcbackend-test-models-{os.getpid()}-absent"
+# in the commit hook; the deployment pointer is re-read on every call (no reloader thread). A live
+# server started by a test gets the test's model folder and schedule through TEST_ML_*.
+ML_MODEL_DIR = Path(
+    os.environ.get("TEST_ML_MODEL_DIR")
+    or Path(tempfile.gettempdir()) / f"mcbackend-test-models-{os.getpid()}-absent"
+)
 ML_REFRESH_SYNC = True
-ML_RELOAD_SECONDS = 0.0
+ML_RELOAD_SECONDS = float(os.environ.get("TEST_ML_RELOAD_SECONDS", "0"))
