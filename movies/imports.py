@@ -94,13 +94,9 @@ def _update_rows(movies: list[Movie], fields: list[str]) -> None:
         [f.get_db_prep_save(getattr(m, f.attname), connection) for f in columns] + [m.pk]
         for m in movies
     ]
+    # psycopg 3 pipelines executemany by itself; SQLite runs it in-process.
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2":
-            from psycopg2.extras import execute_batch  # many statements per round trip
-
-            execute_batch(cursor.cursor, sql, params, page_size=500)
-        else:  # psycopg 3 pipelines executemany by itself; SQLite runs it in-process
-            cursor.executemany(sql, params)
+        cursor.executemany(sql, params)
 
 
 def reset_movie_sequence() -> None:
