@@ -14,7 +14,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "is_private", "is_active", "date_joined")
     search_fields = ("username", "email")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("birth_date", "bio", "is_private", "movielens_id")}),
     )
 

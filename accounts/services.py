@@ -113,7 +113,7 @@ def session_login(*, username: str, password: str, client_address: str) -> User:
             _release(limits)
     if user is None:
         raise AuthenticationError("Invalid username or password.")
-    update_last_login(None, user)
+    update_last_login(type(user), user)
     return user
 
 
@@ -128,7 +128,8 @@ _REFRESH_INVALID = "Refresh token is invalid or expired."
 def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
     """Rotate a refresh token: the old one is blacklisted (exactly once) and a new pair issued."""
     try:
-        old = RefreshToken(raw_refresh)  # signature, expiry and blacklist
+        # simplejwt's annotation says Token; it takes the encoded string (as it does here).
+        old = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # signature, expiry, blacklist
     except TokenError as exc:
         raise AuthenticationError(_REFRESH_INVALID) from exc
     user = User.objects.filter(pk=old.get(api_settings.USER_ID_CLAIM), is_active=True).first()
@@ -152,7 +153,7 @@ def session_end(*, user: User, raw_refresh: str | None) -> None:
     if not raw_refresh:
         return
     try:
-        token = RefreshToken(raw_refresh)
+        token = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # an encoded token
     except TokenError:
         return  # already expired or blacklisted: nothing left to end
     if str(token.get(api_settings.USER_ID_CLAIM)) == str(user.pk):

@@ -1,5 +1,7 @@
 """Issuing and checking session tokens (SimpleJWT) and the cookies that carry them."""
 
+from typing import Literal, cast
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -9,6 +11,13 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 from accounts.models import User
 
 GENERATION_CLAIM = "gen"
+
+
+SameSite = Literal["Lax", "Strict", "None"]
+
+
+def _samesite() -> SameSite:
+    return cast(SameSite, settings.AUTH_COOKIE_SAMESITE)  # one of them: see settings/base.py
 
 
 def session_tokens_for_user(user: User) -> tuple[str, str]:
@@ -39,7 +48,7 @@ def set_auth_cookies(
         max_age=int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
         httponly=True,
         secure=secure,
-        samesite=settings.AUTH_COOKIE_SAMESITE,
+        samesite=_samesite(),
         path="/",
     )
     response.set_cookie(
@@ -48,17 +57,15 @@ def set_auth_cookies(
         max_age=int(api_settings.REFRESH_TOKEN_LIFETIME.total_seconds()),
         httponly=True,
         secure=secure,
-        samesite=settings.AUTH_COOKIE_SAMESITE,
+        samesite=_samesite(),
         path=settings.AUTH_COOKIE_REFRESH_PATH,
     )
 
 
 def clear_auth_cookies(response: HttpResponse) -> None:
-    response.delete_cookie(
-        settings.AUTH_COOKIE_ACCESS, path="/", samesite=settings.AUTH_COOKIE_SAMESITE
-    )
+    response.delete_cookie(settings.AUTH_COOKIE_ACCESS, path="/", samesite=_samesite())
     response.delete_cookie(
         settings.AUTH_COOKIE_REFRESH,
         path=settings.AUTH_COOKIE_REFRESH_PATH,
-        samesite=settings.AUTH_COOKIE_SAMESITE,
+        samesite=_samesite(),
     )

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.auth import AnonymousEndpointAuthentication
+from accounts.auth import AnonymousEndpointAuthentication, AuthenticatedRequest
 from accounts.serializers import (
     DetailOutputSerializer,
     LoginInputSerializer,
@@ -100,7 +100,7 @@ class TokenRefreshView(PublicAuthView):
 
 class LogoutView(APIView):
     @extend_schema(request=None, responses={200: DetailOutputSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         session_end(
             user=request.user, raw_refresh=request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         )
@@ -111,7 +111,7 @@ class LogoutView(APIView):
 
 class UserDeleteView(APIView):
     @extend_schema(request=None, responses={204: None})
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         user_delete(user=request.user)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
@@ -120,7 +120,7 @@ class UserDeleteView(APIView):
 
 class ProfileView(APIView):
     @extend_schema(responses={200: ProfileOutputSerializer})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(ProfileOutputSerializer(request.user).data)
 
 
@@ -128,7 +128,7 @@ class UserUpdateView(APIView):
     """PUT and PATCH both take any subset of the fields."""
 
     @extend_schema(request=UserUpdateInputSerializer, responses={200: MessageOutputSerializer})
-    def put(self, request: Request) -> Response:
+    def put(self, request: AuthenticatedRequest) -> Response:
         serializer = UserUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password_changed = user_update(user=request.user, data=serializer.validated_data)
@@ -137,5 +137,5 @@ class UserUpdateView(APIView):
         return Response({"message": "Profile updated."})
 
     @extend_schema(request=UserUpdateInputSerializer, responses={200: MessageOutputSerializer})
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         return self.put(request)

@@ -10,7 +10,7 @@ each operation (unless the view documents that status itself), so clients and th
 - 429 (`{"message", "retry_after"}`) when a throttle applies.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
@@ -76,7 +76,9 @@ class AutoSchema(BaseAutoSchema):
                 schema["pattern"] = NO_NUL
         return schema
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses

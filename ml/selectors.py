@@ -58,7 +58,8 @@ def _cold_start(*, user: User, rated: dict[int, Decimal], limit: int) -> list[Mo
             )
             # Per movie, over its liked genres only (an index lookup; no join of every genre).
             affinity = (
-                movie_genres.filter(movie_id=OuterRef("pk"), genre_id__in=sorted(genre_counts))
+                # django-stubs does not see `total`, annotated after values(): hence the ignore.
+                movie_genres.filter(movie_id=OuterRef("pk"), genre_id__in=sorted(genre_counts))  # type: ignore[misc]
                 .order_by()
                 .values("movie_id")
                 .annotate(total=Sum(weight))

@@ -111,7 +111,7 @@ class CommentCreateInputSerializer(serializers.Serializer):
 
 class CommentCreateOutputSerializer(serializers.Serializer):
     message = serializers.CharField()
-    data = CommentOutputSerializer()
+    data = CommentOutputSerializer()  # type: ignore[assignment]  # a field, not .data
 
 
 class CommentDeleteInputSerializer(serializers.Serializer):
@@ -136,7 +136,7 @@ class RatingOutputSerializer(serializers.ModelSerializer):
 
 class RatingUpsertOutputSerializer(serializers.Serializer):
     message = serializers.CharField()
-    data = RatingOutputSerializer()
+    data = RatingOutputSerializer()  # type: ignore[assignment]  # a field, not .data
 
 
 class MovieSearchInputSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import AuthenticatedRequest
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
 from movies import selectors, services
@@ -36,7 +37,7 @@ class PopularPagination(ArrayLimitOffsetPagination):
 
 class MovieDetailView(APIView):
     @extend_schema(responses={200: MovieDetailOutputSerializer})
-    def get(self, request: Request, movie_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get_detail(movie_id=movie_id, viewer=request.user)
         return Response(MovieDetailOutputSerializer(movie).data)
 
@@ -56,7 +57,7 @@ class MovieCommentView(APIView):
     @extend_schema(
         request=CommentCreateInputSerializer, responses={201: CommentCreateOutputSerializer}
     )
-    def post(self, request: Request, movie_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         serializer = CommentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -71,7 +72,7 @@ class MovieCommentView(APIView):
         parameters=[CommentDeleteInputSerializer],  # also accepted in the body instead
         responses={204: None},
     )
-    def delete(self, request: Request, movie_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         raw = request.data.get("comment_id") if hasattr(request.data, "get") else None
         if raw is None:
@@ -89,7 +90,7 @@ class MovieRateView(APIView):
         request=RatingInputSerializer,
         responses={200: RatingUpsertOutputSerializer, 201: RatingUpsertOutputSerializer},
     )
-    def post(self, request: Request, movie_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         serializer = RatingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -105,13 +106,13 @@ class MovieRateView(APIView):
 
 class MovieWatchView(APIView):
     @extend_schema(request=None, responses={201: MessageOutputSerializer})
-    def post(self, request: Request, movie_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         services.watchlist_item_add(user=request.user, movie=movie)
         return Response({"message": "Added to watch list."}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None})
-    def delete(self, request: Request, movie_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         services.watchlist_item_remove(user=request.user, movie=movie)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -119,6 +120,8 @@ class MovieWatchView(APIView):
 
 class WatchlistView(ListAPIView):
     """The caller's watch list, most recently added first."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = MovieSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -172,6 +175,8 @@ class MovieSearchView(APIView):
 
 @extend_schema_view(get=extend_schema(operation_id="user_movies_rated_own_list"))
 class OwnRatedMoviesView(ListAPIView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -181,6 +186,8 @@ class OwnRatedMoviesView(ListAPIView):
 
 class UserRatedMoviesView(ListAPIView):
     """Another user's rated movies: 404 unknown user, 403 when not visible to the caller."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination

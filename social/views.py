@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import AuthenticatedRequest
 from accounts.models import User
 from accounts.serializers import MessageOutputSerializer, UserSummaryOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination
@@ -42,6 +43,8 @@ NOT_FOUND = OpenApiResponse(MessageOutputSerializer, description="Not found")
 class FriendListView(ListAPIView):
     """GET /api/friends/: the signed-in user's friends."""
 
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = UserSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -51,12 +54,14 @@ class FriendListView(ListAPIView):
 
 class FriendRemoveView(APIView):
     @extend_schema(request=None, responses={204: None, 404: NOT_FOUND})
-    def delete(self, request: Request, friend_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, friend_id: int) -> Response:
         friendship_remove(user=request.user, friend_id=friend_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FriendRequestIncomingListView(ListAPIView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = FriendRequestOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -65,6 +70,8 @@ class FriendRequestIncomingListView(ListAPIView):
 
 
 class FriendRequestOutgoingListView(ListAPIView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = FriendRequestOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -76,13 +83,13 @@ class FriendRequestUpdateView(APIView):
     """POST accepts a pending request to the signed-in user; DELETE denies (deletes) it."""
 
     @extend_schema(request=None, responses={200: MessageOutputSerializer, 404: NOT_FOUND})
-    def post(self, request: Request, request_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, request_id: int) -> Response:
         fr = friend_request_get_for_recipient(request_id=request_id, user=request.user)
         friend_request_accept(friend_request=fr, acting_user=request.user)
         return Response({"message": "Friend request accepted."})
 
     @extend_schema(request=None, responses={204: None, 404: NOT_FOUND})
-    def delete(self, request: Request, request_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, request_id: int) -> Response:
         fr = friend_request_get_for_recipient(request_id=request_id, user=request.user)
         friend_request_deny(friend_request=fr, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -90,7 +97,7 @@ class FriendRequestUpdateView(APIView):
 
 class FriendRequestCancelView(APIView):
     @extend_schema(request=None, responses={204: None, 404: NOT_FOUND})
-    def delete(self, request: Request, request_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, request_id: int) -> Response:
         fr = friend_request_get_for_sender(request_id=request_id, user=request.user)
         friend_request_cancel(friend_request=fr, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -110,7 +117,7 @@ class FriendRequestSendView(APIView):
             ),
         },
     )
-    def post(self, request: Request, to_user_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, to_user_id: int) -> Response:
         to_user = user_get(user_id=to_user_id)
         fr = friend_request_send(from_user=request.user, to_user=to_user)
         return Response(
@@ -125,13 +132,15 @@ class UserProfileView(APIView):
         request=None,
         responses={200: UserPageOutputSerializer, 404: NOT_FOUND},
     )
-    def get(self, request: Request, user_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, user_id: int) -> Response:
         user = user_profile_get(user_id=user_id, viewer=request.user)
         return Response(UserPageOutputSerializer(user).data)
 
 
 class UserFriendListView(ListAPIView):
     """Another user's friends: 403 when that user is private and not a friend."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = UserSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
