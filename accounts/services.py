@@ -4,9 +4,10 @@ import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.models import update_last_login
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -56,22 +57,47 @@ def user_create(*, username: str, email: str, password: str, birth_date: datetim
     return user
 
 
+def _lock_user(*, user: User) -> User:
+    """Re-read the user's row under its lock, inside the caller's transaction.
+
+    Every write to a user row starts here: the copy read while authenticating may be stale (a
+    password change or a deletion committed meanwhile), and saving it would undo that change.
+    A deleted account, or a token older than the last password change, is refused (401).
+    """
+    locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+    if locked is None:
+        raise AuthenticationError("User not found")
+    if locked.auth_generation != user.auth_generation:
+        raise AuthenticationError("Session has ended; sign in again.")
+    return locked
+
+
+@transaction.atomic
 def user_update(*, user: User, data: dict[str, Any]) -> bool:
     """Apply a partial profile update; returns True when the password changed.
 
-    A password change bumps the user's auth generation, which ends every existing session.
+    A password change bumps the user's auth generation, which ends every existing session; the
+    sockets are closed once the new generation is committed, so a tab reconnecting at once with
+    its old token is refused. `user` gets the saved values (the view signs the caller in again).
     """
+    locked = _lock_user(user=user)
     _check_unique(username=data.get("username"), email=data.get("email"), exclude_pk=user.pk)
-    for field in ("username", "email", "bio", "is_private"):
-        if field in data:
-            setattr(user, field, data[field])
+    changed: list[str] = [f for f in ("username", "email", "bio", "is_private") if f in data]
+    for field in changed:
+        setattr(locked, field, data[field])
     password_changed = "password" in data
     if password_changed:
-        _check_password(data["password"], user=user)
-        user.set_password(data["password"])
-        user.auth_generation += 1
+        _check_password(data["password"], user=locked)
+        locked.set_password(data["password"])
+        locked.auth_generation = F("auth_generation") + 1
+        changed += ["password", "auth_generation"]
         sessions_ended.send(user_id=user.pk)
-    _save_unique(user)
+    if changed:
+        _save_unique(locked, update_fields=changed)
+    if password_changed:
+        locked.refresh_from_db(fields=["auth_generation"])
+    for field in changed:
+        setattr(user, field, getattr(locked, field))
     return password_changed
 
 
@@ -79,9 +105,12 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
 def user_delete(*, user: User) -> None:
     """Delete the account and everything it owns (ratings, comments, watch list, friendships).
 
-    The apps that own data about the user clean up first (accounts.hooks.user_deleting), then the
-    row and the cascade go.
+    The row lock first: a save still in flight for this account waits, then finds it gone. The
+    apps that own data about the user clean up next (accounts.hooks.user_deleting), then the row
+    and the cascade go.
     """
+    if not list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk")):
+        return  # deleted meanwhile by a concurrent request
     user_deleting.send(user=user)
     sessions_ended.send(user_id=user.pk)
     user.delete()
@@ -113,7 +142,11 @@ def session_login(*, username: str, password: str, client_address: str) -> User:
             _release(limits)
     if user is None:
         raise AuthenticationError("Invalid username or password.")
-    update_last_login(type(user), user)
+    # One column, by UPDATE: a full save could undo a concurrent change or re-create an account
+    # deleted meanwhile (which then cannot sign in).
+    user.last_login = timezone.now()
+    if not User.objects.filter(pk=user.pk).update(last_login=user.last_login):
+        raise AuthenticationError("Invalid username or password.")
     return user
 
 

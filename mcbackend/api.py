@@ -144,6 +144,16 @@ class ArrayLimitOffsetPagination(LimitOffsetPagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return schema
 
+    def get_schema_response_headers(self) -> dict[str, Any]:
+        """Headers of a page (mcbackend.openapi puts them on every paged list's 2xx answers)."""
+        return {
+            "X-Total-Count": {
+                "schema": {"type": "integer", "minimum": 0},
+                "required": True,
+                "description": "How many results there are in all, across every page.",
+            }
+        }
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         integer = {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}
         return [

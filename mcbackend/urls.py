@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.admin import admin_login
 from mcbackend.api import optional_slash
 from mcbackend.views import HealthView
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),  # shares /api/token/'s limits
     path("admin/", admin.site.urls),
     *optional_slash("api/health/", HealthView.as_view(), name="health"),
     *optional_slash("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -14,6 +16,8 @@ urlpatterns = [
     path("api/", include("ml.urls")),
     path("api/", include("accounts.urls")),
     path("api/", include("social.urls")),
+    path("api/", include("realtime.urls")),
+    path("api/", include("home.urls")),
 ]
 
 handler404 = "mcbackend.views.not_found"

@@ -7,6 +7,9 @@ from typing import Any
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_SUBSCRIPTIONS = 50
+# Client frames are metered per socket (realtime/limits.py, docs/REALTIME-LIMITS.md): settings
+# WS_FRAME_BURST at once, refilled at WS_FRAMES_PER_SECOND; each notification a resume replays
+# counts as one frame.
 _MAX_ID = 2**63 - 1
 
 ACTIONS = frozenset({"subscribe", "unsubscribe", "resume", "ping"})
@@ -48,6 +51,7 @@ class ProtocolError(Exception):
 class ClientFrame:
     action: str
     movie_id: int | None = None
+    stream: str | None = None
     last_event_id: int | None = None
 
 
@@ -61,7 +65,9 @@ def _positive_id(value: Any, name: str, *, minimum: int) -> int:
 def parse_client_frame(text: str) -> ClientFrame:
     try:
         frame = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError also covers integers past Python's 4300-digit limit; RecursionError comes
+        # from deeply nested arrays or objects (a 2 KB frame of "[" is enough).
         raise ProtocolError("invalid_json", "Frame is not valid JSON.") from exc
     if not isinstance(frame, dict):
         raise ProtocolError("invalid_frame", "Frame must be a JSON object.")
@@ -71,10 +77,15 @@ def parse_client_frame(text: str) -> ClientFrame:
             "unknown_action", "`action` must be one of: ping, resume, subscribe, unsubscribe."
         )
     if action in ("subscribe", "unsubscribe"):
-        if frame.get("stream") != "movie":
-            raise ProtocolError("invalid_frame", '`stream` must be "movie".')
+        stream = frame.get("stream")
+        if stream == "feed":
+            return ClientFrame(action, stream="feed")
+        if stream != "movie":
+            raise ProtocolError("invalid_frame", '`stream` must be "movie" or "feed".')
         return ClientFrame(
-            action, movie_id=_positive_id(frame.get("movie_id"), "movie_id", minimum=1)
+            action,
+            movie_id=_positive_id(frame.get("movie_id"), "movie_id", minimum=1),
+            stream="movie",
         )
     if action == "resume":
         last = _positive_id(frame.get("last_event_id"), "last_event_id", minimum=0)
