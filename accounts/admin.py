@@ -32,7 +32,8 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
                 self.user_cache = session_login(
                     username=username,
                     password=password,
-                    client_address=client_address(self.request),
+                    # The admin login view always passes its request (only its META is read).
+                    client_address=client_address(self.request),  # type: ignore[arg-type]
                 )
             except AuthenticationError:
                 raise self.get_invalid_login_error() from None
@@ -75,7 +76,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "is_private", "is_active", "date_joined")
     search_fields = ("username", "email")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Profile", {"fields": ("birth_date", "bio", "is_private", "movielens_id")}),
     )
 

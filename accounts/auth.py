@@ -4,7 +4,7 @@ Cookie-authenticated unsafe requests must come from the site itself or a trusted
 "Cross-site safety"); a request without `Origin` is a non-browser client and passes.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef
@@ -19,6 +19,20 @@ from accounts.models import RevokedSession, User
 from accounts.tokens import SESSION_CLAIM, check_generation
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+if TYPE_CHECKING:
+
+    class AuthenticatedRequest(Request):
+        """What a view behind IsAuthenticated (the default permission) receives: its user is a
+        User, never AnonymousUser. For annotations only: at run time it is DRF's Request."""
+
+        @property
+        def user(self) -> User: ...
+        @user.setter
+        def user(self, value: User) -> None: ...
+
+else:
+    AuthenticatedRequest = Request
 
 
 def origin_is_trusted(origin: str | None, *, own_origin: str) -> bool:
@@ -82,5 +96,5 @@ class AnonymousEndpointAuthentication(JWTAuthentication):
     """For sign-up, login and refresh: never authenticates (a stale cookie must not block them),
     but keeps the `WWW-Authenticate` header so failed logins answer 401, not 403."""
 
-    def authenticate(self, request: Request) -> None:  # type: ignore[override]
+    def authenticate(self, request: Request) -> None:
         return None

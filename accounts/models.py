@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q, Value
@@ -24,7 +26,7 @@ class CaseInsensitiveUserManager(UserManager["User"]):
 
 
 class User(AbstractUser):
-    username_validator = UsernameValidator()
+    username_validator = UsernameValidator()  # type: ignore[assignment]  # not a Unicode one
     # AbstractUser's field, with the rule the API and its schema state (accounts/validators.py).
     username = models.CharField(
         "username",
@@ -35,7 +37,7 @@ class User(AbstractUser):
         error_messages={"unique": "A user with that username already exists."},
     )
     # Nullable so that imported MovieLens users (who never sign in) need none; sign-up requires it.
-    email = models.EmailField(null=True, blank=True)  # noqa: DJ001
+    email = models.EmailField(null=True, blank=True)  # type: ignore[assignment]  # noqa: DJ001
     birth_date = models.DateField(null=True, blank=True)
     bio = models.TextField(blank=True, default="")
     is_private = models.BooleanField(default=False)
@@ -43,7 +45,7 @@ class User(AbstractUser):
     auth_generation = models.PositiveIntegerField(default=0)
     movielens_id = models.PositiveIntegerField(null=True, blank=True, unique=True)
 
-    objects = CaseInsensitiveUserManager()
+    objects: ClassVar[CaseInsensitiveUserManager] = CaseInsensitiveUserManager()
 
     class Meta:
         constraints = [

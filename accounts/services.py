@@ -91,7 +91,7 @@ def user_update(*, user: User, data: dict[str, Any]) -> bool:
     if "username" in data:
         data = {**data, "username": User.normalize_username(data["username"])}
     _check_unique(username=data.get("username"), email=data.get("email"), exclude_pk=user.pk)
-    changed = [f for f in ("username", "email", "bio", "is_private") if f in data]
+    changed: list[str] = [f for f in ("username", "email", "bio", "is_private") if f in data]
     for field in changed:
         setattr(locked, field, data[field])
     password_changed = "password" in data
@@ -211,7 +211,8 @@ _REFRESH_INVALID = "Refresh token is invalid or expired."
 def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
     """Rotate a refresh token: the old one is blacklisted (exactly once) and a new pair issued."""
     try:
-        old = RefreshToken(raw_refresh)  # signature, expiry and blacklist
+        # simplejwt's annotation says Token; it takes the encoded string (as it does here).
+        old = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # signature, expiry, blacklist
     except TokenError as exc:
         raise AuthenticationError(_REFRESH_INVALID) from exc
     user = User.objects.filter(pk=old.get(api_settings.USER_ID_CLAIM), is_active=True).first()
@@ -245,7 +246,7 @@ def session_end(*, user: User, access_token: Token | None, raw_refresh: str | No
     refresh = None
     if raw_refresh:
         try:
-            refresh = RefreshToken(raw_refresh)
+            refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # an encoded token
         except TokenError:
             refresh = None  # already expired or blacklisted: nothing left to end
     if refresh is not None and str(refresh.get(api_settings.USER_ID_CLAIM)) != str(user.pk):

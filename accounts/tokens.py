@@ -1,6 +1,7 @@
 """Issuing and checking session tokens (SimpleJWT) and the cookies that carry them."""
 
 import uuid
+from typing import Literal, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,13 @@ GENERATION_CLAIM = "gen"
 # One id per sign-in, kept when the refresh token rotates: logout revokes it (RevokedSession),
 # which ends the access and refresh tokens of that session wherever copies of them are.
 SESSION_CLAIM = "sid"
+
+
+SameSite = Literal["Lax", "Strict", "None"]
+
+
+def _samesite() -> SameSite:
+    return cast(SameSite, settings.AUTH_COOKIE_SAMESITE)  # one of them: see settings/base.py
 
 
 def session_tokens_for_user(user: User, *, session_id: str | None = None) -> tuple[str, str]:
@@ -46,7 +54,7 @@ def set_auth_cookies(
         max_age=int(api_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
         httponly=True,
         secure=secure,
-        samesite=settings.AUTH_COOKIE_SAMESITE,
+        samesite=_samesite(),
         path="/",
     )
     response.set_cookie(
@@ -55,17 +63,15 @@ def set_auth_cookies(
         max_age=int(api_settings.REFRESH_TOKEN_LIFETIME.total_seconds()),
         httponly=True,
         secure=secure,
-        samesite=settings.AUTH_COOKIE_SAMESITE,
+        samesite=_samesite(),
         path=settings.AUTH_COOKIE_REFRESH_PATH,
     )
 
 
 def clear_auth_cookies(response: HttpResponse) -> None:
-    response.delete_cookie(
-        settings.AUTH_COOKIE_ACCESS, path="/", samesite=settings.AUTH_COOKIE_SAMESITE
-    )
+    response.delete_cookie(settings.AUTH_COOKIE_ACCESS, path="/", samesite=_samesite())
     response.delete_cookie(
         settings.AUTH_COOKIE_REFRESH,
         path=settings.AUTH_COOKIE_REFRESH_PATH,
-        samesite=settings.AUTH_COOKIE_SAMESITE,
+        samesite=_samesite(),
     )

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import Token
 
-from accounts.auth import AnonymousEndpointAuthentication
+from accounts.auth import AnonymousEndpointAuthentication, AuthenticatedRequest
 from accounts.schema import REFRESH_COOKIE, set_cookie
 from accounts.serializers import (
     DetailOutputSerializer,
@@ -127,14 +127,14 @@ class LogoutView(APIView):
             401: OpenApiResponse(description="Not signed in, or the session has already ended"),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
         if not raw:
             serializer = LogoutInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             raw = serializer.validated_data.get("refresh")
         access = request.auth if isinstance(request.auth, Token) else None
-        session_end(user=request.user, access_token=access, raw_refresh=raw)  # type: ignore[arg-type]
+        session_end(user=request.user, access_token=access, raw_refresh=raw)
         response = Response({"detail": "Logged out."})
         clear_auth_cookies(response)
         return response
@@ -147,7 +147,7 @@ class UserDeleteView(APIView):
         parameters=[set_cookie(204, clears=True)],
         responses={204: None},
     )
-    def delete(self, request: Request) -> Response:
+    def delete(self, request: AuthenticatedRequest) -> Response:
         user_delete(user=request.user)
         response = Response(status=status.HTTP_204_NO_CONTENT)
         clear_auth_cookies(response)
@@ -156,7 +156,7 @@ class UserDeleteView(APIView):
 
 class ProfileView(APIView):
     @extend_schema(summary="Your profile", responses={200: ProfileOutputSerializer})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(ProfileOutputSerializer(request.user).data)
 
 
@@ -180,7 +180,7 @@ class UserUpdateView(APIView):
         parameters=[PASSWORD_CHANGE_COOKIES],
         responses={200: MessageOutputSerializer},
     )
-    def put(self, request: Request) -> Response:
+    def put(self, request: AuthenticatedRequest) -> Response:
         serializer = UserUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password_changed = user_update(user=request.user, data=serializer.validated_data)
@@ -194,5 +194,5 @@ class UserUpdateView(APIView):
         parameters=[PASSWORD_CHANGE_COOKIES],
         responses={200: MessageOutputSerializer},
     )
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         return self.put(request)

@@ -7,6 +7,7 @@ fixed number of queries whatever the number of ratings, friends or rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -73,7 +74,7 @@ class _Row:
     movie_reasons: list[dict[str, Any]]
 
 
-def _known_count(recommender: Recommender | None, rated: dict[int, Decimal]) -> int:
+def _known_count(recommender: Recommender | None, rated: Mapping[int, object]) -> int:
     if recommender is None:
         return 0
     return sum(1 for movie_id in rated if recommender.knows_movie(movie_id))

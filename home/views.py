@@ -1,8 +1,8 @@
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import AuthenticatedRequest
 from accounts.serializers import UserSummaryOutputSerializer
 from home.selectors import friend_ids_for_home, group_picks, home_rows_for_user
 from home.serializers import (
@@ -47,7 +47,7 @@ class HomeRowsView(APIView):
             401: OpenApiResponse(description="Not signed in."),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         limit = RowLimitPagination().get_limit(request)
         return Response(home_rows_for_user(user=request.user, limit=limit))
 
@@ -67,7 +67,7 @@ class GroupPicksView(APIView):
             401: OpenApiResponse(description="Not signed in."),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         limit = RowLimitPagination().get_limit(request)
         serializer = GroupPicksInputSerializer(
             data=request.data,

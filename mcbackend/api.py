@@ -43,7 +43,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 headers["WWW-Authenticate"] = challenge
         elif isinstance(exc, RateLimitError):
             headers["Retry-After"] = str(exc.wait)
-        body = {"message": exc.message, **exc.extra}
+        body: dict[str, Any] = {"message": exc.message, **exc.extra}
         return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable (down, restarting, connection lost): a temporary outage,
@@ -69,14 +69,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ParseError(exc.detail)
 
     response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response  # DRF renders only its own exceptions
     if isinstance(exc, exceptions.ValidationError):
         response.data = _field_errors(exc.detail)
     else:
-        body: dict[str, Any] = {"message": _text(exc.detail)}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            body["retry_after"] = int(exc.wait + 0.999)
+        body = {"message": _text(exc.detail)}
+        wait = getattr(exc, "wait", None)  # Throttled's (not in the DRF stubs)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            body["retry_after"] = int(wait + 0.999)
         response.data = body
     return response
 

@@ -18,6 +18,11 @@ _lock = threading.Lock()
 
 
 class SharedClientRedisCache(RedisCache):
+    # Set by RedisCache.__init__ (not in django-stubs).
+    _servers: list[str]
+    _options: dict[str, Any]
+    _class: type[Any]
+
     @cached_property
     def _cache(self) -> Any:
         key = (tuple(self._servers), repr(sorted(self._options.items())))

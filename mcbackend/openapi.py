@@ -19,7 +19,7 @@ tests/api/core/test_openapi_conformance.py checks real answers of every operatio
 """
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from django.core.validators import ProhibitNullCharactersValidator
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
@@ -178,7 +178,9 @@ class AutoSchema(BaseAutoSchema):
             schema["required"] = sorted(required)
         return schema
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(
+        self, direction: Literal["request", "response"] = "response"
+    ) -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)
         if direction != "response":
             return responses

@@ -1,6 +1,7 @@
 """JSON rendering with orjson: the same bytes as DRF's compact UTF-8 JSONRenderer for what our
 serializers produce, in a fraction of the time (bench/http/RESULTS.md)."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -16,7 +17,7 @@ class ORJSONRenderer(JSONRenderer):
         self,
         data: Any,
         accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
         if data is None:
             return b""

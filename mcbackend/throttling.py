@@ -63,7 +63,8 @@ class RateLimit:
             return 1
 
     def release(self) -> None:
-        """Give back one hit: a reservation that turned out not to count (see LoginView)."""
+        """Give back one hit: a reservation that turned out not to count (a successful login,
+        see accounts.services.session_login)."""
         try:
             cache.decr(self.key)
         except ValueError:  # the window ended meanwhile: nothing to give back

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from ml.data import RatingsError, Reader
 from ml.types import TrainConfig
@@ -85,7 +85,7 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def config_from(args: argparse.Namespace, **extra: object) -> TrainConfig:
+def config_from(args: argparse.Namespace, **extra: Any) -> TrainConfig:
     """The TrainConfig the options describe; ValueError naming the bad field."""
     return TrainConfig(**{n: getattr(args, n) for n in TrainConfig.field_names()}, **extra)
 

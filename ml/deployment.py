@@ -239,7 +239,7 @@ class Holdout:
 def non_finite(values: Mapping[str, Any]) -> list[str]:
     """Names of the entries that are not finite: numbers (NaN, inf) or tensors with any such
     element. Nested mappings are searched with dotted names."""
-    bad = []
+    bad: list[str] = []
     for name, value in values.items():
         if isinstance(value, Mapping):
             bad.extend(f"{name}.{inner}" for inner in non_finite(value))

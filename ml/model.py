@@ -15,6 +15,11 @@ class MatrixFactorization(nn.Module):
     serving folds users in from their current ratings instead of storing trained user vectors.
     """
 
+    # Buffers (register_buffer), declared for the type checker.
+    global_mean: torch.Tensor
+    reg: torch.Tensor
+    reg_bias: torch.Tensor
+
     def __init__(
         self,
         *,
@@ -84,6 +89,15 @@ class EASE(nn.Module):
     user's rating-model residuals on rated movies, averaged with weights B+[j, i], correct the
     predicted stars of movie i (`alpha`, `beta` below; alpha is fitted on the validation split).
     """
+
+    # Buffers (register_buffer), declared for the type checker.
+    kept: torch.Tensor
+    position: torch.Tensor
+    weights: torch.Tensor
+    popularity: torch.Tensor
+    blend: torch.Tensor
+    alpha: torch.Tensor
+    beta: torch.Tensor
 
     def __init__(self, *, n_items: int, n_kept: int) -> None:
         super().__init__()

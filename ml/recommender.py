@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,7 @@ from ml.sparse_ease import SparseEASE
 from ml.types import TrainResult
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
-Ratings = Mapping[int, float] | pd.DataFrame | Sequence[tuple[int, float]]
+Ratings: TypeAlias = Mapping[int, float] | pd.DataFrame | Sequence[tuple[int, float]]
 
 
 def configure_threads(n: int = 1) -> None:
@@ -38,6 +38,7 @@ def configure_threads(n: int = 1) -> None:
 def as_ratings(ratings: Ratings) -> dict[int, float]:
     """{movie id: stars} from a mapping, (movie id, stars) pairs, or a DataFrame with movieId and
     rating columns. ValueError for stars that are not finite numbers."""
+    pairs: Iterator[tuple[Any, Any]]
     if isinstance(ratings, pd.DataFrame):
         missing = {"movieId", "rating"} - set(ratings.columns)
         if missing:

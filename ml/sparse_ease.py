@@ -39,6 +39,19 @@ class SparseEASE(nn.Module):
     entries by source row (`row_ptr`, `row_targets`, `row_weights`) for scoring. Positions are
     indices into `kept` (movies with enough training ratings); `position` maps item -> position."""
 
+    # Buffers (register_buffer), declared for the type checker.
+    kept: torch.Tensor
+    position: torch.Tensor
+    neighbours: torch.Tensor
+    weights: torch.Tensor
+    row_ptr: torch.Tensor
+    row_targets: torch.Tensor
+    row_weights: torch.Tensor
+    popularity: torch.Tensor
+    blend: torch.Tensor
+    alpha: torch.Tensor
+    beta: torch.Tensor
+
     def __init__(self, *, n_items: int, n_kept: int, topk: int, nnz: int) -> None:
         super().__init__()
         self.n_items = n_items
@@ -185,7 +198,7 @@ class SparseEASE(nn.Module):
             return []
         w = self.weights[pos]
         order = torch.argsort(w, descending=True, stable=True)
-        out = []
+        out: list[tuple[int, float]] = []
         for p in order.tolist():
             if float(w[p]) <= 0.0 or len(out) >= k:
                 break

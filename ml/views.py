@@ -5,6 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import AuthenticatedRequest
 from mcbackend.api import ArrayLimitOffsetPagination
 from ml import selectors
 from movies.serializers import MovieSummaryOutputSerializer
@@ -44,6 +45,6 @@ class RecommendedMoviesView(APIView):
         ],
         responses={200: MovieSummaryOutputSerializer(many=True), 400: OpenApiResponse()},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         limit = RecommendationLimitPagination().get_limit(request)
         return Response(selectors.recommendation_list_for_user(user=request.user, limit=limit))

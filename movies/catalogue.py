@@ -120,7 +120,8 @@ def popular_ranking() -> Ranking:
     def build() -> Ranking:
         from movies.selectors import movie_popular_queryset
 
-        rows = list(movie_popular_queryset().values_list("id", "popularity", "ratings_count"))
+        # `popularity` is annotated by movie_popular_queryset (django-stubs cannot see it).
+        rows = list(movie_popular_queryset().values_list("id", "popularity", "ratings_count"))  # type: ignore[misc]
         return Ranking(
             ids=[row[0] for row in rows],
             popularity={row[0]: row[1] for row in rows},

@@ -13,12 +13,21 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Field,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from tqdm import tqdm
@@ -64,7 +73,10 @@ def _progress(iterable: Iterable[Any], *, desc: str, show: bool, unit: str = "ro
     return tqdm(iterable, desc=desc, unit=unit, disable=not show, mininterval=0.5)
 
 
-def _ensure_names(model: type[Genre | Person | Keyword], names: Iterable[str]) -> dict[str, int]:
+_Named = TypeVar("_Named", Genre, Person, Keyword)
+
+
+def _ensure_names(model: type[_Named], names: Iterable[str]) -> dict[str, int]:
     """Create the missing named rows and return name -> id for all of them."""
     wanted = {n for n in names if n}
     if not wanted:
@@ -86,22 +98,25 @@ def _update_rows(movies: list[Movie], fields: list[str]) -> None:
     if not movies:
         return
     meta = Movie._meta
-    columns = [meta.get_field(name) for name in fields]
+    concrete = {f.name: f for f in meta.concrete_fields}
+    columns = [concrete[name] for name in fields]
     qn = connection.ops.quote_name
-    assignments = ", ".join(f"{qn(f.column)} = %s" for f in columns)
+    assignments = ", ".join(f"{qn(_column(f))} = %s" for f in columns)
     # Only model metadata (quoted identifiers) is interpolated; values are parameters.
-    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(_column(meta.pk))} = %s"  # noqa: S608
     params = [
         [f.get_db_prep_save(getattr(m, f.attname), connection) for f in columns] + [m.pk]
         for m in movies
     ]
+    # psycopg 3 pipelines executemany by itself; SQLite runs it in-process.
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2":
-            from psycopg2.extras import execute_batch  # many statements per round trip
+        cursor.executemany(sql, params)
 
-            execute_batch(cursor.cursor, sql, params, page_size=500)
-        else:  # psycopg 3 pipelines executemany by itself; SQLite runs it in-process
-            cursor.executemany(sql, params)
+
+def _column(field: "Field[Any, Any] | None") -> str:  # (Field is generic only in the stubs)
+    if field is None or field.column is None:
+        raise TypeError(f"{field} is not a column")
+    return field.column
 
 
 def reset_movie_sequence() -> None:
@@ -229,7 +244,7 @@ def _ml_users(ml_ids: set[int], cache: dict[int, int], counts: Counter[str]) -> 
     missing = ml_ids - cache.keys()
     if not missing:
         return
-    cache.update(User.objects.filter(movielens_id__in=missing).values_list("movielens_id", "pk"))
+    cache.update(_pks_by_movielens_id(missing))
     to_create = missing - cache.keys()
     if not to_create:
         return
@@ -246,11 +261,14 @@ def _ml_users(ml_ids: set[int], cache: dict[int, int], counts: Counter[str]) -> 
         ignore_conflicts=True,
         batch_size=BATCH,
     )
-    created = dict(
-        User.objects.filter(movielens_id__in=to_create).values_list("movielens_id", "pk")
-    )
+    created = _pks_by_movielens_id(to_create)
     counts["users created"] += len(created)
     cache.update(created)
+
+
+def _pks_by_movielens_id(ml_ids: set[int]) -> dict[int, int]:
+    rows = User.objects.filter(movielens_id__in=ml_ids).values_list("movielens_id", "pk")
+    return {ml_id: pk for ml_id, pk in rows if ml_id is not None}  # never None: filtered on
 
 
 def _import_ml_ratings(file: IO[str], counts: Counter[str], progress: bool) -> None:

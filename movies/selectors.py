@@ -1,6 +1,6 @@
 """Catalogue reads: querysets shaped for the serializers that render them."""
 
-from collections import Counter
+from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
@@ -189,7 +189,7 @@ def movie_similar_content_based(*, movie: Movie, limit: int) -> list[Movie]:
     ties broken by popularity; padded with popular movies when too few share anything.
     Never the movie itself. A fixed number of queries whatever the catalogue size.
     """
-    scores: Counter[int] = Counter()
+    scores: defaultdict[int, float] = defaultdict(float)
     popularity: dict[int, int] = {}
     through_sources: list[tuple[Any, str, str]] = [
         (Movie.genres.through, "genre_id", "genre"),

@@ -134,7 +134,7 @@ class CommentCreateInputSerializer(serializers.Serializer):
 
 class CommentCreateOutputSerializer(serializers.Serializer):
     message = serializers.CharField()
-    data = CommentOutputSerializer()
+    data = CommentOutputSerializer()  # type: ignore[assignment]  # a field, not .data
 
 
 class CommentDeleteInputSerializer(serializers.Serializer):
@@ -159,7 +159,7 @@ class RatingOutputSerializer(serializers.ModelSerializer):
 
 class RatingUpsertOutputSerializer(serializers.Serializer):
     message = serializers.CharField()
-    data = RatingOutputSerializer()
+    data = RatingOutputSerializer()  # type: ignore[assignment]  # a field, not .data
 
 
 class MovieSearchInputSerializer(serializers.Serializer):
@@ -216,6 +216,6 @@ class FeedItemOutputSerializer(serializers.Serializer):
     ts = serializers.CharField(help_text="UTC ISO-8601 with milliseconds and Z.")
     actor = UserSummaryOutputSerializer()
     movie = MovieSummaryOutputSerializer()
-    data = serializers.DictField(
+    data = serializers.DictField(  # type: ignore[assignment]  # a field, not .data
         help_text='`{"rating"}` for a rating, `{"comment_id", "body"}` for a comment.'
     )

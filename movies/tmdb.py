@@ -118,12 +118,21 @@ def _named(items: Any) -> list[str]:
     return [i["name"] for i in items if isinstance(i, dict) and isinstance(i.get("name"), str)]
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _billing_order(credit: dict[str, Any]) -> int:
+    order = credit.get("order")
+    return order if isinstance(order, int) else 10**6
+
+
 def record_from_api(body: dict[str, Any]) -> dict[str, Any]:
-    credits = body.get("credits") if isinstance(body.get("credits"), dict) else {}
+    credits = _object(body.get("credits"))
     cast = [c for c in credits.get("cast") or [] if isinstance(c, dict)]
-    cast.sort(key=lambda c: c.get("order") if isinstance(c.get("order"), int) else 10**6)
+    cast.sort(key=_billing_order)
     crew = [c for c in credits.get("crew") or [] if isinstance(c, dict)]
-    keywords = body.get("keywords") if isinstance(body.get("keywords"), dict) else {}
+    keywords = _object(body.get("keywords"))
     return {
         "tmdb_id": body.get("id"),
         "imdb_id": body.get("imdb_id"),

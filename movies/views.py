@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import AuthenticatedRequest
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
 from movies import catalogue, feed, selectors, services
@@ -40,12 +41,14 @@ class PopularPagination(ArrayLimitOffsetPagination):
 
 class MovieDetailView(APIView):
     @extend_schema(summary="A movie's page", responses={200: MovieDetailOutputSerializer})
-    def get(self, request: Request, movie_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         return Response(selectors.movie_detail_for_viewer(movie_id=movie_id, viewer=request.user))
 
 
 @extend_schema_view(get=extend_schema(summary="List a movie's comments, newest first"))
 class MovieCommentListView(ListAPIView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = CommentOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -62,7 +65,7 @@ class MovieCommentView(APIView):
         request=CommentCreateInputSerializer,
         responses={201: CommentCreateOutputSerializer},
     )
-    def post(self, request: Request, movie_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         serializer = CommentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -78,7 +81,7 @@ class MovieCommentView(APIView):
         parameters=[CommentDeleteInputSerializer],  # also accepted in the body instead
         responses={204: None},
     )
-    def delete(self, request: Request, movie_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         raw = request.data.get("comment_id") if hasattr(request.data, "get") else None
         if raw is None:
@@ -97,7 +100,7 @@ class MovieRateView(APIView):
         request=RatingInputSerializer,
         responses={200: RatingUpsertOutputSerializer, 201: RatingUpsertOutputSerializer},
     )
-    def post(self, request: Request, movie_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         serializer = RatingInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -117,7 +120,7 @@ class MovieWatchView(APIView):
         request=None,
         responses={201: MessageOutputSerializer},
     )
-    def post(self, request: Request, movie_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         services.watchlist_item_add(user=request.user, movie=movie)
         return Response({"message": "Added to watch list."}, status=status.HTTP_201_CREATED)
@@ -125,7 +128,7 @@ class MovieWatchView(APIView):
     @extend_schema(
         summary="Remove a movie from your watch list", request=None, responses={204: None}
     )
-    def delete(self, request: Request, movie_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         services.watchlist_item_remove(user=request.user, movie=movie)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -134,6 +137,8 @@ class MovieWatchView(APIView):
 @extend_schema_view(get=extend_schema(summary="List your watch list"))
 class WatchlistView(ListAPIView):
     """The caller's watch list, most recently added first."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = MovieSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -182,7 +187,7 @@ class MovieSearchView(APIView):
         body.is_valid(raise_exception=True)
         title = request.query_params.get("title")
         if title is None:
-            title = request.data.get("title")
+            title = request.data.get("title")  # type: ignore[union-attr]  # a mapping: body is valid
         return self._search(request, title)
 
     def _search(self, request: Request, title: object) -> Response:
@@ -203,6 +208,8 @@ class MovieSearchView(APIView):
     )
 )
 class OwnRatedMoviesView(ListAPIView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -224,6 +231,8 @@ class OwnRatedMoviesView(ListAPIView):
 )
 class UserRatedMoviesView(ListAPIView):
     """Another user's rated movies: 404 unknown user, 403 when not visible to the caller."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -260,7 +269,7 @@ class FeedView(APIView):
             400: OpenApiResponse(description="`before` is not a feed item id, or a bad `limit`"),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         limit = FeedLimitPagination().get_limit(request)
         params = FeedInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)

@@ -153,7 +153,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
-        subscriptions = getattr(self, "subscriptions", set())
+        subscriptions: set[int] = getattr(self, "subscriptions", set())
         if getattr(self, "_counted", False):
             self._counted = False
             WS_OPEN.dec()

@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import time
+from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -106,8 +107,7 @@ def blocks_changed_on_commit(*, user_ids: list[int]) -> None:
     """Tell these users' sockets to reload whom they hide (no frame reaches the client)."""
     for user_id in user_ids:
         transaction.on_commit(
-            lambda uid=user_id: _group_send(user_group(uid), {"type": "blocks.changed"}),
-            robust=True,
+            partial(_group_send, user_group(user_id), {"type": "blocks.changed"}), robust=True
         )
 
 

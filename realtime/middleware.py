@@ -74,7 +74,8 @@ def _authenticate(raw: str) -> tuple[Any, int | None]:
         user = user_for_access_token(raw)
     except (InvalidToken, TokenError, AuthenticationFailed):
         return AnonymousUser(), None
-    expires = AccessToken(raw, verify=False).get("exp")  # signature and expiry checked above
+    # Signature and expiry checked above. (simplejwt annotates the token as Token: it takes str.)
+    expires = AccessToken(raw, verify=False).get("exp")  # type: ignore[arg-type]
     return user, int(expires) if expires is not None else None
 
 

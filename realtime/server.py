@@ -46,6 +46,8 @@ def pending_bytes(transport: Any) -> int:
 
 
 class BoundedWebSocketProtocol(WebSocketProtocol):
+    maxMessagePayloadSize: int  # noqa: N815  (autobahn's, from --websocket-max-message-size)
+
     def serverSend(self, content: Any, binary: bool = False) -> None:  # noqa: N802
         if pending_bytes(self.transport) > MAX_SEND_BUFFER:
             logger.warning("Dropping %s: it stopped reading its frames", self.client_addr)
@@ -71,7 +73,7 @@ class ClosingWebSocketFactory(WebSocketFactory):
 
 
 def main(argv: list[str] | None = None) -> None:
-    daphne_server.WebSocketFactory = ClosingWebSocketFactory  # type: ignore[misc]
+    daphne_server.WebSocketFactory = ClosingWebSocketFactory
     CommandLineInterface().run([*DEFAULT_ARGS, *(sys.argv[1:] if argv is None else argv)])
 
 

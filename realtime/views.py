@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import AuthenticatedRequest
 from mcbackend.api import ArrayLimitOffsetPagination
 from mcbackend.parsers import JSONParser
 from realtime.models import Notification
@@ -23,6 +24,8 @@ from realtime.services import notifications_mark_read
 
 class NotificationListView(ListAPIView):
     """The signed-in user's notifications, newest first, each with `read`."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = NotificationOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -46,7 +49,7 @@ class NotificationUnreadCountView(APIView):
         summary="Unread notifications (the bell badge)",
         responses={200: UnreadCountOutputSerializer},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         count = notification_unread_count(user_id=request.user.pk)
         return Response({"unread": count.unread, "last_event_id": count.last_event_id})
 
@@ -62,7 +65,7 @@ class NotificationReadView(APIView):
             400: OpenApiResponse(description="`up_to` missing or not a non-negative integer"),
         },
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = MarkReadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         unread = notifications_mark_read(

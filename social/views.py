@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.auth import AuthenticatedRequest
 from accounts.models import User
 from accounts.serializers import MessageOutputSerializer, UserSummaryOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination
@@ -49,6 +50,8 @@ NOT_VISIBLE = OpenApiResponse(
 class FriendListView(ListAPIView):
     """GET /api/friends/: the signed-in user's friends."""
 
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = UserSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -58,13 +61,15 @@ class FriendListView(ListAPIView):
 
 class FriendRemoveView(APIView):
     @extend_schema(summary="Remove a friend", request=None, responses={204: None, 404: NOT_FOUND})
-    def delete(self, request: Request, friend_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, friend_id: int) -> Response:
         friendship_remove(user=request.user, friend_id=friend_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(get=extend_schema(summary="List pending friend requests to you"))
 class FriendRequestIncomingListView(ListAPIView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = FriendRequestOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -74,6 +79,8 @@ class FriendRequestIncomingListView(ListAPIView):
 
 @extend_schema_view(get=extend_schema(summary="List your pending friend requests"))
 class FriendRequestOutgoingListView(ListAPIView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
     serializer_class = FriendRequestOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
@@ -89,7 +96,7 @@ class FriendRequestUpdateView(APIView):
         request=None,
         responses={200: MessageOutputSerializer, 404: NOT_FOUND},
     )
-    def post(self, request: Request, request_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, request_id: int) -> Response:
         fr = friend_request_get_for_recipient(request_id=request_id, user=request.user)
         friend_request_accept(friend_request=fr, acting_user=request.user)
         return Response({"message": "Friend request accepted."})
@@ -97,7 +104,7 @@ class FriendRequestUpdateView(APIView):
     @extend_schema(
         summary="Deny a friend request", request=None, responses={204: None, 404: NOT_FOUND}
     )
-    def delete(self, request: Request, request_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, request_id: int) -> Response:
         fr = friend_request_get_for_recipient(request_id=request_id, user=request.user)
         friend_request_deny(friend_request=fr, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -107,7 +114,7 @@ class FriendRequestCancelView(APIView):
     @extend_schema(
         summary="Cancel your friend request", request=None, responses={204: None, 404: NOT_FOUND}
     )
-    def delete(self, request: Request, request_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, request_id: int) -> Response:
         fr = friend_request_get_for_sender(request_id=request_id, user=request.user)
         friend_request_cancel(friend_request=fr, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -128,7 +135,7 @@ class FriendRequestSendView(APIView):
             ),
         },
     )
-    def post(self, request: Request, to_user_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, to_user_id: int) -> Response:
         to_user = user_get(user_id=to_user_id, viewer=request.user)
         fr = friend_request_send(from_user=request.user, to_user=to_user)
         return Response(
@@ -144,13 +151,15 @@ class UserProfileView(APIView):
         request=None,
         responses={200: UserPageOutputSerializer, 404: NOT_FOUND},
     )
-    def get(self, request: Request, user_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, user_id: int) -> Response:
         user = user_profile_get(user_id=user_id, viewer=request.user)
         return Response(UserPageOutputSerializer(user).data)
 
 
 class UserFriendListView(ListAPIView):
     """Another user's friends: 403 when that user is private and not a friend."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = UserSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -172,6 +181,8 @@ class UserFriendListView(ListAPIView):
 
 class UserSearchView(ListAPIView):
     """Usernames containing `?username=` (any case), exact match first, then prefix matches."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = UserSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -198,18 +209,20 @@ class UserBlockView(APIView):
             404: NOT_FOUND,
         },
     )
-    def post(self, request: Request, user_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, user_id: int) -> Response:
         user_block(user=request.user, other_id=user_id)
         return Response({"message": "User blocked."}, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Unblock a user", request=None, responses={204: None, 404: NOT_FOUND})
-    def delete(self, request: Request, user_id: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, user_id: int) -> Response:
         user_unblock(user=request.user, other_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BlockedListView(ListAPIView):
     """The users you blocked, most recently blocked first."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = UserSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination

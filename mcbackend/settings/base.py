@@ -6,6 +6,7 @@ Channels' in-memory layer, so a newcomer needs only Python.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -141,7 +142,7 @@ if REDIS_URL:
     # instead of a list per consumer polled over a 100-connection pool (channels_redis.core).
     # Messages to a process that is down are dropped; personal notifications are replayed from
     # the Notification backlog (resume), stream events are best effort by contract.
-    CHANNEL_LAYERS = {
+    CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {

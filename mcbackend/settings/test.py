@@ -32,11 +32,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 # Recommender: no model unless a test deploys one (into its own tmp_path); refreshes run inline
-# in the commit hook; the deployment pointer is re-read on every call.
+# in the commit hook; the deployment pointer is re-read on every call (no reloader thread).
 ML_MODEL_DIR = Path(tempfile.gettempdir()) / f"mcbackend-test-models-{os.getpid()}-absent"
 ML_REFRESH_SYNC = True
-# A live server started by a test serves that test's model, refreshing as production does.
+# A live server started by a test serves that test's model, refreshing as production does; it
+# reloads on the schedule TEST_ML_RELOAD_SECONDS gives it.
 if os.environ.get("TEST_ML_MODEL_DIR"):
     ML_MODEL_DIR = Path(os.environ["TEST_ML_MODEL_DIR"])
     ML_REFRESH_SYNC = False
-ML_RELOAD_SECONDS = 0.0
+ML_RELOAD_SECONDS = float(os.environ.get("TEST_ML_RELOAD_SECONDS", "0"))

@@ -111,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             extra["leaked"] = True
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"Sparse (CSR|invariant)")
-            result = train(train_df, config)
-        rec = Recommender.from_result(result)
-        extra["train_seconds"] = round(result.train_seconds, 3)
-        extra["best_epoch"] = result.best_epoch
-        extra["val_rmse"] = result.metrics["val_rmse"]
+            trained_now = train(train_df, config)
+        rec = Recommender.from_result(trained_now)
+        extra["train_seconds"] = round(trained_now.train_seconds, 3)
+        extra["best_epoch"] = trained_now.best_epoch
+        extra["val_rmse"] = trained_now.metrics["val_rmse"]
     metrics = {**evaluate_recommender(rec, train=train_df, test=test_df, k=args.k), **extra}
     return _emit(args, metrics)
 

@@ -4,7 +4,7 @@ cookie-authenticated writes in every app, and security headers."""
 import pytest
 from rest_framework.test import APIClient
 
-from movies.models import Comment, Rating, WatchlistItem
+from movies.models import Comment, Movie, Rating, WatchlistItem
 from social.models import FriendRequest, Friendship
 from tests.factories import (
     PASSWORD,
@@ -13,6 +13,7 @@ from tests.factories import (
     FriendshipFactory,
     MovieFactory,
     UserFactory,
+    absent_pk,
 )
 from tests.test_settings import PRODUCTION_ENV, run_manage
 
@@ -178,7 +179,7 @@ HEADERS = {
     [
         ("/api/user/profile/", 200, True),
         ("/api/user/profile/", 401, False),
-        ("/api/movie/999/", 404, True),
+        ("/api/movie/{absent}/", 404, True),
         ("/api/movie/search/", 400, True),
         ("/api/no-such-endpoint/", 404, True),
         ("/api/health/", 200, False),
@@ -189,7 +190,7 @@ def test_security_headers_on_api_responses(user, path, status, signed_in):
     client = APIClient()
     if signed_in:
         client.force_authenticate(user)
-    response = client.get(path)
+    response = client.get(path.format(absent=absent_pk(Movie)))
     assert response.status_code == status
     for header, value in HEADERS.items():
         assert response[header] == value, header

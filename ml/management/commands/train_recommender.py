@@ -16,7 +16,7 @@ import json
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from django.conf import settings
@@ -24,6 +24,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ml.dataset import ratings_export
 from ml.deployment import GatePolicy, Holdout, deploy, deployed_version, non_finite
+
+if TYPE_CHECKING:
+    from ml.types import TrainConfig
 
 # --if-missing (first boot, `scripts/dev`): seconds on the demo data, close to the full quality
 # (demo holdout: RMSE 0.835 vs 0.826, NDCG@10 0.262 vs 0.262).
@@ -189,7 +192,7 @@ class Command(BaseCommand):
         if not options["no_notify"] and Path(settings.ML_MODEL_DIR) == out:
             self._notify()
 
-    def _config(self, config_class: type, options: dict[str, Any]) -> Any:
+    def _config(self, config_class: type[TrainConfig], options: dict[str, Any]) -> TrainConfig:
         values: dict[str, Any] = {"seed": options["seed"]}
         if options["quick"] or options["if_missing"]:
             values.update(QUICK)
