@@ -26,6 +26,7 @@ from ml.model import EASE, MatrixFactorization
 from ml.types import TrainResult
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
+LIKED_STARS = 3.5  # explain() names movies rated at least this (or the user's mean if lower)
 Ratings = Mapping[int, float] | pd.DataFrame | Sequence[tuple[int, float]]
 
 
@@ -204,6 +205,41 @@ class Recommender:
                     residuals = stars - self.model.predict_items(bias, vec, items)
                     out[known] += self.ranker.correction(items, residuals)[wanted]
             return out.clamp(MIN_STARS, MAX_STARS).tolist()
+
+    def explain(
+        self, *, ratings: Ratings, movie_ids: Sequence[int], n: int = 1
+    ) -> dict[int, list[int]]:
+        """Why each of `movie_ids` ranks where it does for a user with `ratings`: up to `n` of
+        the movies the user liked (rated at least LIKED_STARS, or their own mean if lower)
+        that add most to its ranking score (the item model's weight from the rated movie to it,
+        largest positive first). A movie outside the item model is explained by its nearest
+        liked movies in the rating model's item space. [] when no liked movie speaks for it
+        (e.g. no ratings: the list is by popularity)."""
+        ratings = as_ratings(ratings)
+        if ratings:
+            bar = min(LIKED_STARS, float(np.mean(list(ratings.values()))))
+            ratings = {m: v for m, v in ratings.items() if v >= bar}
+        items, _ = self._encode(ratings)
+        out: dict[int, list[int]] = {}
+        with torch.inference_mode():
+            pos = self.ranker.position[items] if len(items) else items
+            for movie_id in movie_ids:
+                j = self._movie_index.get(int(movie_id))
+                if j is None or not len(items):
+                    out[int(movie_id)] = []
+                    continue
+                target = int(self.ranker.position[j])
+                if target >= 0 and bool((pos >= 0).any()):
+                    usable = pos >= 0
+                    weights = torch.full((len(items),), float("-inf"))
+                    weights[usable] = self.ranker.weights[pos[usable], target]
+                else:
+                    weights = self._item_unit[items] @ self._item_unit[j]
+                weights[items == j] = float("-inf")
+                order = torch.argsort(weights, descending=True, stable=True).tolist()
+                chosen = [i for i in order if float(weights[i]) > 0][:n]
+                out[int(movie_id)] = [int(self._movie_ids[int(items[i])]) for i in chosen]
+        return out
 
     def similar(self, movie_id: int, k: int = 10, *, min_support: int = 5) -> list[int]:
         """Nearest movies by item-embedding cosine; [] for unknown or thinly rated movies."""
