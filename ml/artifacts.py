@@ -25,6 +25,7 @@ import torch
 
 from ml.data import IdMap
 from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE
 from ml.types import TrainResult
 
 FORMAT = 1
@@ -39,7 +40,7 @@ class Artifact:
     """A loaded artifact: the models, the movie id map and the manifest (`model` has no users)."""
 
     model: MatrixFactorization
-    ranker: EASE
+    ranker: EASE | SparseEASE
     movies: IdMap
     item_counts: torch.Tensor
     manifest: dict[str, Any]
@@ -95,7 +96,7 @@ def save_artifact(
     mf_state = {k: v for k, v in result.model.state_dict().items() if k not in USER_KEYS}
     state = {
         "mf": mf_state,
-        "ranker": result.ranker.state_dict(),
+        "ranker": {k: v.contiguous() for k, v in result.ranker.state_dict().items()},
         "item_counts": result.item_counts.clone(),
     }
     if version is None:
@@ -144,6 +145,7 @@ def save_artifact(
         "model": {
             "dim": result.model.dim,
             "ranker_items": int(result.ranker.kept.numel()),
+            "ranker": "sparse_ease" if isinstance(result.ranker, SparseEASE) else "ease",
         },
         "best_epoch": result.best_epoch,
         "rating_model": _json_safe(rating_model),
@@ -211,16 +213,22 @@ def load_artifact(path: Path) -> Artifact:
     path = Path(path)
     manifest = json.loads((path / "manifest.json").read_text())
     ids = json.loads((path / "ids.json").read_text())
-    state = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
+    # Mapped, not read: every process serving this file shares its pages (the OS page cache),
+    # and the modules below take the mapped tensors as they are (assign=True, no copies).
+    state = torch.load(path / "model.pt", map_location="cpu", weights_only=True, mmap=True)
     movies = IdMap.from_json(ids["movies"])
     mf_state = {k: v for k, v in state["mf"].items() if k not in USER_KEYS}
     dim = mf_state["item_factors"].shape[1]
     model = MatrixFactorization(n_users=0, n_items=len(movies), dim=dim)
     mf_state["user_factors"] = torch.zeros(0, dim)
     mf_state["user_bias"] = torch.zeros(0)
-    model.load_state_dict(mf_state)
-    ranker = EASE(n_items=len(movies), n_kept=state["ranker"]["kept"].numel())
-    ranker.load_state_dict(state["ranker"])
+    model.load_state_dict(mf_state, assign=True)
+    ranker: EASE | SparseEASE
+    if "row_ptr" in state["ranker"]:
+        ranker = SparseEASE.from_state(state["ranker"])
+    else:
+        ranker = EASE(n_items=len(movies), n_kept=state["ranker"]["kept"].numel())
+        ranker.load_state_dict(state["ranker"], assign=True)
     return Artifact(
         model=model.eval(),
         ranker=ranker.eval(),

@@ -5,7 +5,7 @@
     rec = Recommender.load("var/models")          # the deployed artifact (CURRENT), or a folder
     rec.recommend(ratings={1: 5.0, 260: 4.5}, k=10)   # [(movie id, score), ...], best first
     rec.predict(ratings={1: 5.0}, movie_ids=[2571])   # predicted stars
-    rec.similar(1, 5)                                 # movie ids
+    rec.similar(1, k=5)                               # movie ids
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from ml.artifacts import load_artifact
 from ml.data import IdMap
 from ml.deployment import POINTER, deployed_version
 from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE
 from ml.types import TrainResult
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
-LIKED_STARS = 3.5  # explain() names movies rated at least this (or the user's mean if lower)
 Ratings = Mapping[int, float] | pd.DataFrame | Sequence[tuple[int, float]]
 
 
@@ -68,7 +68,7 @@ class Recommender:
         self,
         *,
         model: MatrixFactorization,
-        ranker: EASE,
+        ranker: EASE | SparseEASE,
         movies: IdMap,
         item_counts: torch.Tensor,
         manifest: dict[str, Any],
@@ -203,49 +203,42 @@ class Recommender:
                 out[known] = self.model.predict_items(bias, vec, wanted)
                 if len(items) and float(self.ranker.alpha):
                     residuals = stars - self.model.predict_items(bias, vec, items)
-                    out[known] += self.ranker.correction(items, residuals)[wanted]
+                    out[known] += self.ranker.correction(items, residuals, wanted)
             return out.clamp(MIN_STARS, MAX_STARS).tolist()
 
-    def explain(
-        self, *, ratings: Ratings, movie_ids: Sequence[int], n: int = 1
-    ) -> dict[int, list[int]]:
-        """Why each of `movie_ids` ranks where it does for a user with `ratings`: up to `n` of
-        the movies the user liked (rated at least LIKED_STARS, or their own mean if lower)
-        that add most to its ranking score (the item model's weight from the rated movie to it,
-        largest positive first). A movie outside the item model is explained by its nearest
-        liked movies in the rating model's item space. [] when no liked movie speaks for it
-        (e.g. no ratings: the list is by popularity)."""
-        ratings = as_ratings(ratings)
-        if ratings:
-            bar = min(LIKED_STARS, float(np.mean(list(ratings.values()))))
-            ratings = {m: v for m, v in ratings.items() if v >= bar}
-        items, _ = self._encode(ratings)
-        out: dict[int, list[int]] = {}
-        with torch.inference_mode():
-            pos = self.ranker.position[items] if len(items) else items
-            for movie_id in movie_ids:
-                j = self._movie_index.get(int(movie_id))
-                if j is None or not len(items):
-                    out[int(movie_id)] = []
-                    continue
-                target = int(self.ranker.position[j])
-                if target >= 0 and bool((pos >= 0).any()):
-                    usable = pos >= 0
-                    weights = torch.full((len(items),), float("-inf"))
-                    weights[usable] = self.ranker.weights[pos[usable], target]
-                else:
-                    weights = self._item_unit[items] @ self._item_unit[j]
-                weights[items == j] = float("-inf")
-                order = torch.argsort(weights, descending=True, stable=True).tolist()
-                chosen = [i for i in order if float(weights[i]) > 0][:n]
-                out[int(movie_id)] = [int(self._movie_ids[int(items[i])]) for i in chosen]
-        return out
+    def similar(self, movie_id: int, *, k: int = 10, min_support: int = 5) -> list[int]:
+        """Nearest movies by item-embedding cosine, never itself; [] for unknown or thinly rated
+        movies. (bench/ml/similar.py compares this with `similar_by_neighbours`; switch the
+        served list only on its measured result.)"""
+        return self.similar_by_embedding(movie_id, k=k, min_support=min_support)
 
-    def similar(self, movie_id: int, k: int = 10, *, min_support: int = 5) -> list[int]:
-        """Nearest movies by item-embedding cosine; [] for unknown or thinly rated movies."""
+    def similar_by_neighbours(
+        self, movie_id: int, *, k: int = 10, min_support: int = 5
+    ) -> list[int]:
+        """Up to k movies like `movie_id`, never itself: the ranking model's neighbours (the
+        movies whose ratings best predict this one), then item-embedding cosine to fill the list.
+        [] for unknown or thinly rated movies."""
         i = self._movie_index.get(int(movie_id))
         if i is None or int(self._counts[i]) < min_support:
             return []
+        picked = [
+            j for j, _ in self.ranker.item_neighbours(i, k) if int(self._counts[j]) >= min_support
+        ]
+        if len(picked) < k:
+            taken = set(picked)
+            picked += [j for j in self._cosine(i, k + len(picked), min_support) if j not in taken]
+        return [int(self._movie_ids[j]) for j in picked[:k]]
+
+    def similar_by_embedding(
+        self, movie_id: int, *, k: int = 10, min_support: int = 5
+    ) -> list[int]:
+        """Nearest movies by rating-model item-embedding cosine (the former `similar`)."""
+        i = self._movie_index.get(int(movie_id))
+        if i is None or int(self._counts[i]) < min_support:
+            return []
+        return [int(self._movie_ids[j]) for j in self._cosine(i, k, min_support)]
+
+    def _cosine(self, i: int, k: int, min_support: int) -> list[int]:
         with torch.inference_mode():
             sims = self._item_unit @ self._item_unit[i]
             sims[self._counts < min_support] = float("-inf")
@@ -253,5 +246,29 @@ class Recommender:
             n = min(k, int((sims > float("-inf")).sum()))
             if n <= 0:
                 return []
-            top = torch.topk(sims, n).indices.tolist()
-        return [int(self._movie_ids[j]) for j in top]
+            return torch.topk(sims, n).indices.tolist()
+
+    def item_neighbours(self, movie_id: int, *, k: int = 10) -> list[tuple[int, float]]:
+        """(movie id, weight) of the movies whose ratings raise `movie_id`'s ranking score the
+        most, largest first, never itself; [] for movies outside the ranking model."""
+        i = self._movie_index.get(int(movie_id))
+        if i is None:
+            return []
+        with torch.inference_mode():
+            return [(int(self._movie_ids[j]), w) for j, w in self.ranker.item_neighbours(i, k)]
+
+    def contributions(self, *, ratings: Mapping[int, float], movie_id: int) -> dict[int, float]:
+        """Each rated movie's term in `movie_id`'s ranking score (the ranker part of
+        `recommend`'s score: x_u B; the terms sum to it). Rated movies that do not bear on it are
+        left out; {} for an unknown movie. For "because you liked ..." reasons."""
+        target = self._movie_index.get(int(movie_id))
+        items, _ = self._encode(ratings)
+        if target is None or len(items) == 0:
+            return {}
+        with torch.inference_mode():
+            terms = self.ranker.contributions(items, target).tolist()
+        return {
+            int(self._movie_ids[j]): t
+            for j, t in zip(items.tolist(), terms, strict=True)
+            if t != 0.0
+        }

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from movies.models import Comment, Genre, Keyword, Movie, Person, Rating, WatchlistItem
+from movies.services import comments_moderate_delete
 
 
 @admin.register(Movie)
@@ -18,6 +19,14 @@ class CommentAdmin(admin.ModelAdmin):
     list_display = ("id", "movie", "author", "created")
     search_fields = ("body", "author__username")
     raw_id_fields = ("movie", "author")
+
+    # Deleting (one comment, or the bulk action) goes through movies.services, which publishes
+    # `comment.deleted` to the movie's live stream after commit; the admin's default would not.
+    def delete_model(self, request, obj) -> None:  # type: ignore[no-untyped-def]
+        comments_moderate_delete(comment_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset) -> None:  # type: ignore[no-untyped-def]
+        comments_moderate_delete(comment_ids=list(queryset.values_list("pk", flat=True)))
 
 
 admin.site.register([Genre, Person, Keyword])

@@ -127,7 +127,9 @@ class Comment(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["movie", "-created", "-id"], name="comment_movie_recent_idx")
+            models.Index(fields=["movie", "-created", "-id"], name="comment_movie_recent_idx"),
+            # Friends' activity: one author's newest comments (movies.feed).
+            models.Index(fields=["author", "-created", "-id"], name="comment_author_recent_idx"),
         ]
 
     def __str__(self) -> str:

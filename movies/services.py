@@ -16,10 +16,12 @@ from django.utils import timezone
 from accounts.locks import acting_user_lock
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
+from movies import catalogue
+from movies.feed import comment_feed_item, friend_ids_for_feed, rating_feed_item
 from movies.hooks import ratings_changed
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
-from realtime.events import broadcast_movie_on_commit
+from realtime.events import broadcast_movie_on_commit, feed_activity_on_commit
 
 
 def _movie_lock(*, movie_id: int) -> None:
@@ -60,6 +62,11 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     count, total = Movie.objects.filter(pk=movie.pk).values_list("ratings_count", "ratings_sum")[0]
     movie.ratings_count, movie.ratings_sum = count, total
     _publish_rating_changed(movie_id=movie.pk, count=count, total=total)
+    catalogue.ratings_changed_on_commit()
+    rating.user, rating.movie = user, movie
+    feed_activity_on_commit(
+        recipient_ids=friend_ids_for_feed(user=user), data=rating_feed_item(rating)
+    )
     ratings_changed.send(user_id=user.pk)
     return rating, created
 
@@ -83,6 +90,7 @@ def ratings_delete_for_user(*, user: User) -> int:
         ratings_count=F("ratings_count") - 1, ratings_sum=F("ratings_sum") - Subquery(own_value)
     )
     deleted, _ = rated.delete()
+    catalogue.ratings_changed_on_commit()
     for movie_id, count, total in Movie.objects.filter(pk__in=movie_ids).values_list(
         "pk", "ratings_count", "ratings_sum"
     ):
@@ -103,6 +111,10 @@ def comment_create(*, author: User, movie: Movie, body: str) -> Comment:
         movie_id=movie.pk,
         type="comment.created",
         data={"movie_id": movie.pk, "comment": comment_payload(comment)},
+        author_id=author.pk,
+    )
+    feed_activity_on_commit(
+        recipient_ids=friend_ids_for_feed(user=author), data=comment_feed_item(comment)
     )
     return comment
 
@@ -113,14 +125,34 @@ def comment_delete(*, author: User, movie: Movie, comment_id: int) -> None:
     deleted, _ = Comment.objects.filter(pk=comment_id, movie=movie, author=author).delete()
     if not deleted:
         raise NotFoundError("Comment not found")
+    _publish_comment_deleted(movie_id=movie.pk, comment_id=comment_id, author_id=author.pk)
+
+
+def _publish_comment_deleted(*, movie_id: int, comment_id: int, author_id: int) -> None:
     broadcast_movie_on_commit(
-        movie_id=movie.pk,
+        movie_id=movie_id,
         type="comment.deleted",
-        data={"movie_id": movie.pk, "comment_id": comment_id},
+        data={"movie_id": movie_id, "comment_id": comment_id},
+        author_id=author_id,
     )
 
 
 @transaction.atomic
+def comments_moderate_delete(*, comment_ids: list[int]) -> int:
+    """Moderation (the admin): delete any comments; each one's movie stream hears
+    `comment.deleted` exactly as when the author deletes it. Returns how many were deleted."""
+    doomed = list(
+        Comment.objects.select_for_update()
+        .filter(pk__in=comment_ids)
+        .order_by("pk")
+        .values_list("pk", "movie_id", "author_id")
+    )
+    Comment.objects.filter(pk__in=[pk for pk, _, _ in doomed]).delete()
+    for comment_id, movie_id, author_id in doomed:
+        _publish_comment_deleted(movie_id=movie_id, comment_id=comment_id, author_id=author_id)
+    return len(doomed)
+
+
 def watchlist_item_add(*, user: User, movie: Movie) -> WatchlistItem:
     """Idempotent: adding twice keeps one entry (and its first time added)."""
     acting_user_lock(user=user)

@@ -4,6 +4,7 @@ from movies import views
 app_name = "movies"
 
 urlpatterns = [
+    *optional_slash("feed/", views.FeedView.as_view(), name="feed"),
     *optional_slash("movies/popular/", views.PopularMoviesView.as_view(), name="popular"),
     *optional_slash("movies/watch/", views.WatchlistView.as_view(), name="watchlist"),
     *optional_slash("movie/search/", views.MovieSearchView.as_view(), name="search"),

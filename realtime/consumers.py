@@ -14,8 +14,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from mcbackend.metrics import WS_OPEN, WS_SUBSCRIPTIONS, observe_publish_to_send
 from realtime import selectors
-from realtime.fanout import movie_relay
+from realtime.fanout import feed_relay, movie_relay
 from realtime.groups import user_group
 from realtime.hooks import movie_stream_exists
 from realtime.limits import frame_bucket, socket_register, socket_unregister
@@ -67,7 +68,11 @@ def _forget_failed_channels(layer: Any) -> None:
 class LiveConsumer(AsyncWebsocketConsumer):
     user_id: int | None = None
     last_sent_id = 0
+    # Users blocked by or blocking this socket's user: their comment frames are left out.
+    hidden_user_ids: frozenset[int] = frozenset()
+    feed_subscribed = False
     _expiry: asyncio.Task | None = None
+    _counted = False  # in mc_ws_open_sockets
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -121,9 +126,9 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.user_id = user.id
         # Joined first, then read: any notification newer than this arrives live.
         try:
-            self.last_sent_id = await database_sync_to_async(selectors.notification_last_id)(
-                user_id=user.id
-            )
+            self.last_sent_id, self.hidden_user_ids = await database_sync_to_async(
+                selectors.socket_start
+            )(user_id=user.id)
         except (OperationalError, InterfaceError):
             logger.warning("Database unavailable; closing socket", exc_info=True)
             await self.close(code=CLOSE_UNAVAILABLE)
@@ -133,6 +138,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "last_event_id": self.last_sent_id,
         }
         await self.send(text_data=frame_text(type="hello", data=hello))
+        WS_OPEN.inc()
+        self._counted = True
 
     async def _close_at(self, expires: int) -> None:
         await asyncio.sleep(max(0.0, expires - time.time()))
@@ -142,13 +149,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._release()
 
     async def _release(self) -> None:
-        """Idempotent clean-up: the expiry timer, movie subscriptions and the socket count."""
+        """Idempotent clean-up: the expiry timer, movie and feed subscriptions, the socket count."""
         if self._expiry is not None:
             self._expiry.cancel()
             self._expiry = None
         subscriptions = getattr(self, "subscriptions", set())
+        if getattr(self, "_counted", False):
+            self._counted = False
+            WS_OPEN.dec()
+            WS_SUBSCRIPTIONS.dec(len(subscriptions))
         while subscriptions:
             await movie_relay().discard(subscriptions.pop(), self)
+        if self.feed_subscribed and self.user_id is not None:
+            self.feed_subscribed = False
+            await feed_relay().discard(self.user_id, self)
         user_id = getattr(self, "registered_user_id", None)
         if user_id is not None:
             socket_unregister(user_id=user_id, consumer=self)
@@ -191,14 +205,39 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def action_ping(self, frame: Any) -> None:
         await self.send(text_data=frame_text(type="pong", data={}))
 
+    def _check_subscription_room(self) -> None:
+        if len(self.subscriptions) + self.feed_subscribed >= MAX_SUBSCRIPTIONS:
+            raise ProtocolError(
+                "too_many_subscriptions",
+                f"At most {MAX_SUBSCRIPTIONS} subscriptions per socket.",
+            )
+
+    async def _subscribe_feed(self) -> None:
+        assert self.user_id is not None  # noqa: S101 (only authenticated sockets get here)
+        if not self.feed_subscribed:
+            self._check_subscription_room()
+            try:
+                await feed_relay().add(self.user_id, self)
+            except Exception as exc:  # the channel layer is down; the socket stays usable
+                logger.exception("Could not subscribe to the feed")
+                raise ProtocolError("unavailable", "Live updates are unavailable; retry.") from exc
+            self.feed_subscribed = True
+        await self.send(text_data=frame_text(type="subscribed", data={"stream": "feed"}))
+
+    async def _unsubscribe_feed(self) -> None:
+        assert self.user_id is not None  # noqa: S101
+        if self.feed_subscribed:
+            self.feed_subscribed = False
+            await feed_relay().discard(self.user_id, self)
+        await self.send(text_data=frame_text(type="unsubscribed", data={"stream": "feed"}))
+
     async def action_subscribe(self, frame: Any) -> None:
+        if frame.stream == "feed":
+            await self._subscribe_feed()
+            return
         movie_id = frame.movie_id
         if movie_id not in self.subscriptions:
-            if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
-                raise ProtocolError(
-                    "too_many_subscriptions",
-                    f"At most {MAX_SUBSCRIPTIONS} movie subscriptions per socket.",
-                )
+            self._check_subscription_room()
             if not await database_sync_to_async(movie_stream_exists)(movie_id=movie_id):
                 raise ProtocolError("not_found", "Movie not found")
             try:
@@ -207,13 +246,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 logger.exception("Could not subscribe to movie %s", movie_id)
                 raise ProtocolError("unavailable", "Live updates are unavailable; retry.") from exc
             self.subscriptions.add(movie_id)
+            WS_SUBSCRIPTIONS.inc()
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="subscribed", data=data))
 
     async def action_unsubscribe(self, frame: Any) -> None:
+        if frame.stream == "feed":
+            await self._unsubscribe_feed()
+            return
         movie_id = frame.movie_id
         if movie_id in self.subscriptions:
             self.subscriptions.discard(movie_id)
+            WS_SUBSCRIPTIONS.dec()
             await movie_relay().discard(movie_id, self)
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="unsubscribed", data=data))
@@ -255,12 +299,23 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     await self.send(text_data=_notification_text(notification))
         await self.send(text_data=message["text"])
         self.last_sent_id = event_id
+        observe_publish_to_send("notification", message.get("published_at"))
 
     async def stream_push(self, message: dict[str, Any]) -> None:
         """Movie events normally reach sockets through realtime.fanout.MovieRelay; this handles
         one sent to the consumer's own channel."""
+        if message.get("author_id") in self.hidden_user_ids:
+            return
         text = message.get("text") or frame_text(type=message["event"], data=message["data"])
         await self.send(text_data=text)
+
+    async def blocks_changed(self, message: dict[str, Any]) -> None:
+        """A block involving this user was added or lifted: reload whom to hide."""
+        if self.user_id is None:
+            return
+        self.hidden_user_ids = await database_sync_to_async(selectors.hidden_user_ids)(
+            user_id=self.user_id
+        )
 
     async def session_ended(self, message: dict[str, Any]) -> None:
         await self.close(code=CLOSE_UNAUTHORIZED)

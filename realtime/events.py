@@ -8,6 +8,7 @@ a fan-out to N sockets sends the same string N times instead of encoding it N ti
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -16,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from accounts.locks import users_lock
-from realtime.groups import movie_group, user_group
+from realtime.groups import FEED_GROUP, movie_group, user_group
 from realtime.protocol import frame_text
 from realtime.services import notification_create
 
@@ -36,6 +37,7 @@ async def _send(group: str, message: dict[str, Any]) -> None:
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
+    message = {**message, "published_at": time.time()}  # for publish-to-send latency (metrics)
     try:
         async_to_sync(_send)(group, message)
     except Exception:  # Redis down or similar: live updates degrade, REST carries on
@@ -64,14 +66,70 @@ def notify_user_on_commit(*, user_id: int, type: str, data: dict[str, Any]) -> N
     transaction.on_commit(lambda: _group_send(user_group(user_id), message), robust=True)
 
 
-def broadcast_movie_on_commit(*, movie_id: int, type: str, data: dict[str, Any]) -> None:
-    """A stream event for everyone subscribed to the movie (best effort, no backlog)."""
+def broadcast_movie_on_commit(
+    *, movie_id: int, type: str, data: dict[str, Any], author_id: int | None = None
+) -> None:
+    """A stream event for everyone subscribed to the movie (best effort, no backlog).
+
+    `author_id` (comment events) is not part of the frame: each process's relay leaves the
+    frame out for its sockets whose user blocked, or is blocked by, that author.
+    """
     data = _normalise(data)
-    message = {"type": "stream.push", "event": type, "data": data, "movie_id": movie_id}
+    message = {
+        "type": "stream.push",
+        "event": type,
+        "data": data,
+        "movie_id": movie_id,
+        "author_id": author_id,
+    }
 
     def publish() -> None:
         # Stamped at send time; serialised once for every subscriber.
         _group_send(movie_group(movie_id), {**message, "text": frame_text(type=type, data=data)})
+
+    transaction.on_commit(publish, robust=True)
+
+
+def send_user_on_commit(*, user_id: int, type: str, data: dict[str, Any]) -> None:
+    """A frame for every socket of the user that is not a personal notification (`id` null,
+    not in the backlog), e.g. `notifications.read`."""
+    data = _normalise(data)
+
+    def publish() -> None:
+        text = frame_text(type=type, data=data)
+        _group_send(user_group(user_id), {"type": "stream.push", "event": type, "text": text})
+
+    transaction.on_commit(publish, robust=True)
+
+
+def blocks_changed_on_commit(*, user_ids: list[int]) -> None:
+    """Tell these users' sockets to reload whom they hide (no frame reaches the client)."""
+    for user_id in user_ids:
+        transaction.on_commit(
+            lambda uid=user_id: _group_send(user_group(uid), {"type": "blocks.changed"}),
+            robust=True,
+        )
+
+
+def feed_activity_on_commit(*, recipient_ids: list[int], data: dict[str, Any]) -> None:
+    """`activity.created` for the `feed` stream of the actor's friends (REALTIME.md part two).
+
+    One layer message to the `feed` group, serialised once: each process's feed relay writes the
+    same text to its sockets that subscribed to `feed` and belong to a recipient.
+    """
+    if not recipient_ids:
+        return
+    data = _normalise(data)
+
+    def publish() -> None:
+        text = frame_text(type="activity.created", data=data)
+        message = {
+            "type": "feed.push",
+            "event": "activity.created",
+            "recipients": recipient_ids,
+            "text": text,
+        }
+        _group_send(FEED_GROUP, message)
 
     transaction.on_commit(publish, robust=True)
 

@@ -7,3 +7,7 @@ def user_group(user_id: int) -> str:
 
 def movie_group(movie_id: int) -> str:
     return f"movie.{movie_id}"
+
+
+# Every feed event goes to one group; each process relays it to its own subscribed sockets.
+FEED_GROUP = "feed"

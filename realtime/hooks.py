@@ -16,3 +16,11 @@ movie_exists = Hook(
 
 def movie_stream_exists(*, movie_id: int) -> bool:
     return any(movie_exists.send(movie_id=movie_id))
+
+
+hidden_users = Hook(
+    "realtime.hidden_users",
+    doc="""`receiver(*, user_id) -> set[int]`: users whose comment frames the user's sockets
+    leave out (run in a thread, on connect and on `blocks.changed`). social registers
+    social.selectors.blocked_user_ids_for (blocks either way).""",
+)

@@ -16,9 +16,13 @@ class NotificationCounter(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True
     )
     last_id = models.PositiveBigIntegerField(default=0)
+    # The inbox's read state, as a high-water mark: every notification with seq <= read_up_to is
+    # read, every later one unread. Only ever rises (never above last_id), so an older `up_to`
+    # from another tab cannot un-read anything and later notifications arrive unread.
+    read_up_to = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"{self.user_id}: {self.last_id}"
+        return f"{self.user_id}: {self.last_id} (read {self.read_up_to})"
 
 
 class Notification(models.Model):

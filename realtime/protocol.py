@@ -51,6 +51,7 @@ class ProtocolError(Exception):
 class ClientFrame:
     action: str
     movie_id: int | None = None
+    stream: str | None = None
     last_event_id: int | None = None
 
 
@@ -76,10 +77,15 @@ def parse_client_frame(text: str) -> ClientFrame:
             "unknown_action", "`action` must be one of: ping, resume, subscribe, unsubscribe."
         )
     if action in ("subscribe", "unsubscribe"):
-        if frame.get("stream") != "movie":
-            raise ProtocolError("invalid_frame", '`stream` must be "movie".')
+        stream = frame.get("stream")
+        if stream == "feed":
+            return ClientFrame(action, stream="feed")
+        if stream != "movie":
+            raise ProtocolError("invalid_frame", '`stream` must be "movie" or "feed".')
         return ClientFrame(
-            action, movie_id=_positive_id(frame.get("movie_id"), "movie_id", minimum=1)
+            action,
+            movie_id=_positive_id(frame.get("movie_id"), "movie_id", minimum=1),
+            stream="movie",
         )
     if action == "resume":
         last = _positive_id(frame.get("last_event_id"), "last_event_id", minimum=0)

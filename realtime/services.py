@@ -1,10 +1,11 @@
-"""Writes of the realtime app: the personal-notification backlog."""
+"""Writes of the realtime app: the personal-notification backlog and its read mark."""
 
 import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from realtime.models import Notification, NotificationCounter
@@ -61,3 +62,25 @@ def notification_prune(*, user_id: int | None = None, last_id: int | None = None
         old = old.filter(seq__lte=F("user__notificationcounter__last_id") - BACKLOG_MIN_COUNT)
     deleted, _ = old.delete()
     return deleted
+
+
+@transaction.atomic
+def notifications_mark_read(*, user_id: int, up_to: int) -> int:
+    """Mark every notification with id <= up_to read (the user's read mark only rises, and never
+    past the newest id, so later notifications arrive unread); returns the unread count and sends
+    `notifications.read` to every socket of the user after commit.
+
+    One UPDATE with GREATEST: two tabs marking at once serialise on the counter row, and the
+    mark ends at the larger of the two whatever the order.
+    """
+    from realtime.events import send_user_on_commit  # events imports this module
+    from realtime.selectors import notification_unread_count
+
+    NotificationCounter.objects.filter(user_id=user_id).update(
+        read_up_to=Greatest(F("read_up_to"), Least(Value(up_to), F("last_id")))
+    )
+    unread = notification_unread_count(user_id=user_id).unread
+    send_user_on_commit(
+        user_id=user_id, type="notifications.read", data={"up_to": up_to, "unread": unread}
+    )
+    return unread

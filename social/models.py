@@ -63,3 +63,27 @@ class Friendship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_low_id} <-> {self.user_high_id}"
+
+
+class Block(models.Model):
+    """`blocker` blocked `blocked`. Either direction hides the two users from each other
+    (social.selectors.users_are_blocked); only the blocker can lift their own block."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="block_not_self"),
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique_pair"),
+        ]
+        # The unique constraint's index serves "whom did I block"; this one "who blocked me".
+        indexes = [models.Index(fields=["blocked", "blocker"], name="block_blocked_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"

@@ -1,11 +1,18 @@
-"""Reads of the social graph; `user_is_visible_to` is the one visibility rule (API.md)."""
+"""Reads of the social graph.
+
+Two rules live here and every selector that shows one user to another consults them:
+- `users_are_blocked` (and its set and queryset forms, `blocked_user_ids_for` and
+  `hidden_users_q`): a block, either way, makes each user look like an unknown id to the other
+  (API.md part two "Blocking");
+- `user_is_visible_to`: a private user's lists are shown only to themselves and their friends.
+"""
 
 from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 
 from accounts.models import User
 from mcbackend.exceptions import ForbiddenError, NotFoundError
-from social.models import FriendRequest, Friendship
+from social.models import Block, FriendRequest, Friendship
 
 
 def friendship_between(*, user_id: int, other_id: int) -> Friendship | None:
@@ -20,6 +27,30 @@ def friends_of(*, user: User) -> QuerySet[User]:
     )
 
 
+def hidden_users_q(*, viewer_id: int, field: str = "pk") -> Q:
+    """Rows whose user id in `field` is hidden from the viewer by a block (either way); use it
+    in `exclude()`. Two indexed subqueries, no extra query."""
+    they_blocked = Block.objects.filter(blocked_id=viewer_id).values("blocker_id")
+    viewer_blocked = Block.objects.filter(blocker_id=viewer_id).values("blocked_id")
+    return Q(**{f"{field}__in": viewer_blocked}) | Q(**{f"{field}__in": they_blocked})
+
+
+def blocked_user_ids_for(*, user: User | int) -> set[int]:
+    """Everyone the user blocked or was blocked by: the ids hidden from them (one query)."""
+    user_id = user if isinstance(user, int) else user.pk
+    rows = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    return {blocked if blocker == user_id else blocker for blocker, blocked in rows}
+
+
+def users_are_blocked(*, user_id: int, other_id: int) -> bool:
+    """True when either of the two blocked the other."""
+    return Block.objects.filter(
+        Q(blocker_id=user_id, blocked_id=other_id) | Q(blocker_id=other_id, blocked_id=user_id)
+    ).exists()
+
+
 def user_is_visible_to(*, user: User, viewer: User) -> bool:
     """Public users, oneself and one's friends are visible; a private stranger is not."""
     if not user.is_private or user.pk == viewer.pk:
@@ -27,24 +58,49 @@ def user_is_visible_to(*, user: User, viewer: User) -> bool:
     return friendship_between(user_id=user.pk, other_id=viewer.pk) is not None
 
 
-def user_get(*, user_id: int) -> User:
-    user = User.objects.filter(pk=user_id).first()
+def user_get(*, user_id: int, viewer: User) -> User:
+    """Another user as the viewer may address them: an unknown id and a user blocked either way
+    are the same 404, from the same single query."""
+    user = User.objects.filter(pk=user_id).exclude(hidden_users_q(viewer_id=viewer.pk)).first()
     if user is None:
         raise NotFoundError("User not found")
     return user
 
 
-def friend_list(*, user: User) -> QuerySet[User]:
-    """The user's friends as summaries, alphabetical."""
-    return friends_of(user=user).only("id", "username").order_by(Lower("username"), "id")
+def user_get_visible(*, user_id: int, viewer: User) -> User:
+    """`user_get`, then 403 when that user's lists are private to the viewer."""
+    user = user_get(user_id=user_id, viewer=viewer)
+    if not user_is_visible_to(user=user, viewer=viewer):
+        raise ForbiddenError("This user's profile is private")
+    return user
+
+
+def friend_list(*, user: User, viewer: User | None = None) -> QuerySet[User]:
+    """The user's friends as summaries, alphabetical, without anyone hidden from the viewer."""
+    viewer_id = (viewer or user).pk
+    return (
+        friends_of(user=user)
+        .exclude(hidden_users_q(viewer_id=viewer_id))
+        .only("id", "username")
+        .order_by(Lower("username"), "id")
+    )
 
 
 def friend_list_for_viewer(*, user_id: int, viewer: User) -> QuerySet[User]:
-    """Another user's friends: 404 unknown user, 403 when that user is not visible to the viewer."""
-    user = user_get(user_id=user_id)
+    """Another user's friends: 404 unknown or blocked user, 403 when not visible to the viewer."""
+    user = user_get(user_id=user_id, viewer=viewer)
     if not user_is_visible_to(user=user, viewer=viewer):
         raise ForbiddenError("This user's friends are private")
-    return friend_list(user=user)
+    return friend_list(user=user, viewer=viewer)
+
+
+def blocked_list(*, user: User) -> QuerySet[User]:
+    """The users `user` blocked (not those who blocked them), most recently blocked first."""
+    return (
+        User.objects.filter(blocks_received__blocker=user)
+        .only("id", "username")
+        .order_by("-blocks_received__created_at", "-blocks_received__id")
+    )
 
 
 def friend_request_list_incoming(*, user: User) -> QuerySet[FriendRequest]:
@@ -88,6 +144,7 @@ def user_profile_get(*, user_id: int, viewer: User) -> User:
     pending = FriendRequest.objects.filter(accepted=False)
     user = (
         User.objects.filter(pk=user_id)
+        .exclude(hidden_users_q(viewer_id=viewer.pk))
         .annotate(
             is_friend=Subquery(
                 Friendship.objects.filter(
@@ -112,11 +169,12 @@ def user_profile_get(*, user_id: int, viewer: User) -> User:
     return user
 
 
-def user_search(*, username: str) -> QuerySet[User]:
+def user_search(*, username: str, viewer: User) -> QuerySet[User]:
     """Usernames containing `username` (any case): exact match, then prefix, then the rest,
-    each alphabetical."""
+    each alphabetical. Users blocked either way are left out."""
     return (
         User.objects.filter(username__icontains=username, is_active=True)
+        .exclude(hidden_users_q(viewer_id=viewer.pk))
         .annotate(
             rank=Case(
                 When(username__iexact=username, then=Value(0)),

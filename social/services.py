@@ -8,6 +8,9 @@ row (one lock order with account deletion, accounts.locks). An
 IntegrityError from a race the locks did not cover (SQLite has no row locks) becomes the 409 the
 winner's row explains, never a 500.
 
+Blocking locks both users' rows too, so a block and a friend request (or an acceptance) between
+the same pair happen one after the other: whichever comes second sees the first.
+
 A request stays in the table, marked accepted, while the two users are friends (so the pair
 constraint also refuses new requests between friends); removing the friendship deletes it, so
 the two can ask each other again.
@@ -20,9 +23,9 @@ from accounts.locks import users_lock
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
 from mcbackend.exceptions import ApplicationError, ConflictError, NotFoundError
-from realtime.events import notify_user_on_commit
-from social.models import FriendRequest, Friendship
-from social.selectors import friendship_between
+from realtime.events import blocks_changed_on_commit, notify_user_on_commit
+from social.models import Block, FriendRequest, Friendship
+from social.selectors import friendship_between, users_are_blocked
 from social.serializers import FriendRequestOutputSerializer
 
 
@@ -62,6 +65,8 @@ def friend_request_send(*, from_user: User, to_user: User) -> FriendRequest:
         raise ApplicationError("You cannot send a friend request to yourself.")
     if _lock_users(from_user.pk, to_user.pk) != 2:
         raise NotFoundError("User not found")
+    if users_are_blocked(user_id=from_user.pk, other_id=to_user.pk):
+        raise NotFoundError("User not found")  # exactly as for an unknown id
     _refuse_existing(from_user=from_user, to_user=to_user)
     try:
         with transaction.atomic():
@@ -110,6 +115,7 @@ def friendship_create(*, user_a: User, user_b: User) -> Friendship:
 
 @transaction.atomic
 def friend_request_accept(*, friend_request: FriendRequest, acting_user: User) -> Friendship:
+    # The pair first (as blocking does), then the request: a block cannot slip in between.
     _lock_pair(friend_request)
     fr = _lock_pending(friend_request=friend_request, to_user_id=acting_user.pk)  # two clicks
     fr.accepted = True
@@ -145,17 +151,73 @@ def friend_request_cancel(*, friend_request: FriendRequest, acting_user: User) -
     )
 
 
+def _end_friendship(*, user_id: int, friend_id: int) -> bool:
+    """Delete the pair's friendship and its accepted request, tell the friend; False if none.
+    The caller holds both users' row locks."""
+    friendship = friendship_between(user_id=user_id, other_id=friend_id)
+    if friendship is None:
+        return False
+    friendship.delete()
+    FriendRequest.objects.filter(
+        Q(from_user_id=user_id, to_user_id=friend_id)
+        | Q(from_user_id=friend_id, to_user_id=user_id)
+    ).delete()
+    notify_user_on_commit(user_id=friend_id, type="friend.removed", data={"user_id": user_id})
+    return True
+
+
 @transaction.atomic
 def friendship_remove(*, user: User, friend_id: int) -> None:
     """End the friendship and delete the accepted request, so either may ask again."""
     if user.pk == friend_id or _lock_users(user.pk, friend_id) != 2:
         raise NotFoundError("Friend not found")
-    friendship = friendship_between(user_id=user.pk, other_id=friend_id)
-    if friendship is None:
+    if not _end_friendship(user_id=user.pk, friend_id=friend_id):
         raise NotFoundError("Friend not found")
-    friendship.delete()
-    FriendRequest.objects.filter(
-        Q(from_user_id=user.pk, to_user_id=friend_id)
-        | Q(from_user_id=friend_id, to_user_id=user.pk)
-    ).delete()
-    notify_user_on_commit(user_id=friend_id, type="friend.removed", data={"user_id": user.pk})
+
+
+@transaction.atomic
+def friendships_end_for_user(*, user: User) -> list[int]:
+    """Account deletion: every friend gets `friend.removed` (REALTIME.md), as if unfriended.
+    Returns the former friends' ids."""
+    higher = Friendship.objects.filter(user_low=user).values_list("user_high_id", flat=True)
+    lower = Friendship.objects.filter(user_high=user).values_list("user_low_id", flat=True)
+    friend_ids = sorted([*higher, *lower])
+    _lock_users(user.pk, *friend_ids)
+    return [
+        friend_id
+        for friend_id in friend_ids
+        if _end_friendship(user_id=user.pk, friend_id=friend_id)
+    ]
+
+
+@transaction.atomic
+def user_block(*, user: User, other_id: int) -> None:
+    """Block `other_id` (idempotent). Ends their friendship and any pending request between them;
+    the other user hears only what an unfriend, a cancel or a decline would tell them, and the
+    blocker's own tabs hear nothing. Both users' sockets reload who is hidden from them."""
+    if user.pk == other_id:
+        raise ApplicationError("You cannot block yourself.")
+    if _lock_users(user.pk, other_id) != 2:
+        raise NotFoundError("User not found")
+    Block.objects.bulk_create([Block(blocker=user, blocked_id=other_id)], ignore_conflicts=True)
+    if not _end_friendship(user_id=user.pk, friend_id=other_id):
+        pending = _pair_request(user_id=user.pk, other_id=other_id)
+        if pending is not None:
+            request_id, sent_by_blocker = pending.pk, pending.from_user_id == user.pk
+            pending.delete()
+            notify_user_on_commit(
+                user_id=other_id,
+                type="friend_request.cancelled" if sent_by_blocker else "friend_request.declined",
+                data={"request_id": request_id},
+            )
+    blocks_changed_on_commit(user_ids=[user.pk, other_id])
+
+
+@transaction.atomic
+def user_unblock(*, user: User, other_id: int) -> None:
+    """Lift the user's own block (a no-op when there is none); never restores a friendship."""
+    if not User.objects.filter(pk=other_id).exists():
+        raise NotFoundError("User not found")
+    deleted, _ = Block.objects.filter(blocker=user, blocked_id=other_id).delete()
+    if deleted:
+        blocks_changed_on_commit(user_ids=[user.pk, other_id])

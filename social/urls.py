@@ -35,6 +35,8 @@ urlpatterns = [
         views.FriendRequestSendView.as_view(),
         name="friend-request-send",
     ),
+    *optional_slash("user/blocked/", views.BlockedListView.as_view(), name="blocked-list"),
+    *optional_slash("user/<int:user_id>/block/", views.UserBlockView.as_view(), name="user-block"),
     *optional_slash("user/search/", views.UserSearchView.as_view(), name="user-search"),
     *optional_slash(
         "user/<int:user_id>/profile/", views.UserProfileView.as_view(), name="user-profile"

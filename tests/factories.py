@@ -20,7 +20,7 @@ from movies.models import (
     WatchlistItem,
 )
 from movies.text import normalize_title
-from social.models import FriendRequest, Friendship
+from social.models import Block, FriendRequest, Friendship
 
 PASSWORD = "Corr3ct-Horse-Battery"
 
@@ -66,6 +66,14 @@ class FriendshipFactory(DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         low, high = sorted((kwargs.pop("user_low"), kwargs.pop("user_high")), key=lambda u: u.pk)
         return super()._create(model_class, *args, user_low=low, user_high=high, **kwargs)
+
+
+class BlockFactory(DjangoModelFactory):
+    class Meta:
+        model = Block
+
+    blocker = factory.SubFactory(UserFactory)
+    blocked = factory.SubFactory(UserFactory)
 
 
 # ---------------------------------------------------------------- movies

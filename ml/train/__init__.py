@@ -27,6 +27,7 @@ from ml.data import (
     split_random,
 )
 from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE, neighbour_numbers
 from ml.types import TrainConfig, TrainResult
 
 __all__ = ["TrainConfig", "TrainResult", "train"]
@@ -168,7 +169,22 @@ def _fit_mf(
     return model.eval(), epochs
 
 
-def _fit_ranker(data: _Encoded, n_users: int, n_items: int, config: TrainConfig) -> EASE:
+def _fit_ranker(
+    data: _Encoded, n_users: int, n_items: int, config: TrainConfig
+) -> EASE | SparseEASE:
+    if config.ranker == "sparse":
+        return SparseEASE.fit(
+            users=data.users,
+            items=data.items,
+            n_items=n_items,
+            min_support=config.ease_min_support,
+            lam=config.ease_lambda,
+            dropout=config.ease_dropout,
+            topk=config.ease_topk,
+            select_power=config.ease_select_power,
+            world=_world(),
+            all_reduce=_all_reduce,
+        )
     counts = torch.bincount(data.items, minlength=n_items)
     kept = counts >= config.ease_min_support
     return EASE.fit(
@@ -255,7 +271,7 @@ def _predict(model: MatrixFactorization, data: _Encoded, chunk: int = 1_000_000)
 
 def _fit_alpha(
     model: MatrixFactorization,
-    ranker: EASE,
+    ranker: EASE | SparseEASE,
     fit: _Encoded,
     val: _Encoded,
     n_users: int,
@@ -263,7 +279,17 @@ def _fit_alpha(
 ) -> float:
     """Least-squares weight of the neighbour correction on the validation ratings."""
     residuals = fit.ratings - _predict(model, fit)
-    num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
+    if isinstance(ranker, SparseEASE):
+        num, den = neighbour_numbers(
+            ranker,
+            fit_users=fit.users,
+            fit_items=fit.items,
+            residuals=residuals,
+            query_users=val.users,
+            query_items=val.items,
+        )
+    else:
+        num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
     corr = num / (den + beta)
     target = val.ratings - _predict(model, val)
     denom = float((corr * corr).sum())

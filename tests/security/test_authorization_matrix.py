@@ -1,7 +1,9 @@
 """OWASP API1: every endpoint that takes an id, called by each kind of actor, answers exactly.
 
-Actors: the owner of the object, a friend of the owner, another (unrelated) user, anonymous.
-Objects belong to alice (private profile, so visibility matters); `friend` is her friend.
+Actors: the owner of the object, a friend of the owner, another (unrelated) user, a user alice
+blocked (`blocked`), a user who blocked alice (`blocker`), anonymous. Objects belong to alice
+(private profile, so visibility matters); `friend` is her friend. A blocked pair sees each other
+as unknown ids (API.md part two): every cell that names alice answers them 404.
 """
 
 import pytest
@@ -10,6 +12,7 @@ from rest_framework.test import APIClient
 from movies.models import Comment, Rating, WatchlistItem
 from social.models import FriendRequest, Friendship
 from tests.factories import (
+    BlockFactory,
     CommentFactory,
     FriendRequestFactory,
     FriendshipFactory,
@@ -26,10 +29,20 @@ def world():
     friend = UserFactory(username="fred")
     other = UserFactory(username="olga")
     asker = UserFactory(username="ann")
+    blocked = UserFactory(username="bert")
+    blocker = UserFactory(username="bella")
     movie = MovieFactory()
     FriendshipFactory(user_low=alice, user_high=friend)
+    BlockFactory(blocker=alice, blocked=blocked)
+    BlockFactory(blocker=blocker, blocked=alice)
     return {
-        "users": {"owner": alice, "friend": friend, "other": other},
+        "users": {
+            "owner": alice,
+            "friend": friend,
+            "other": other,
+            "blocked": blocked,
+            "blocker": blocker,
+        },
         "alice": alice,
         "friend": friend,
         "asker": asker,
@@ -53,73 +66,157 @@ MATRIX = [
         "delete",
         "/api/movie/{movie}/comment/?comment_id={comment}",
         None,
-        {"owner": 204, "friend": 404, "other": 404, "anonymous": 401},
+        {
+            "owner": 204,
+            "friend": 404,
+            "other": 404,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "post",
         "/api/movie/{movie}/rate/",
         {"rating": 4},
-        {"owner": 201, "friend": 201, "other": 201, "anonymous": 401},
+        {
+            "owner": 201,
+            "friend": 201,
+            "other": 201,
+            "blocked": 201,
+            "blocker": 201,
+            "anonymous": 401,
+        },
     ),
     (
         "post",
         "/api/movie/{movie}/watch/",
         None,
-        {"owner": 201, "friend": 201, "other": 201, "anonymous": 401},
+        {
+            "owner": 201,
+            "friend": 201,
+            "other": 201,
+            "blocked": 201,
+            "blocker": 201,
+            "anonymous": 401,
+        },
     ),
     (
         "delete",
         "/api/movie/{movie}/watch/",
         None,
-        {"owner": 204, "friend": 204, "other": 204, "anonymous": 401},
+        {
+            "owner": 204,
+            "friend": 204,
+            "other": 204,
+            "blocked": 204,
+            "blocker": 204,
+            "anonymous": 401,
+        },
     ),
     (
         "post",
         "/api/friend-requests/update/{incoming}/",
         None,
-        {"owner": 200, "friend": 404, "other": 404, "anonymous": 401},
+        {
+            "owner": 200,
+            "friend": 404,
+            "other": 404,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "delete",
         "/api/friend-requests/update/{incoming}/",
         None,
-        {"owner": 204, "friend": 404, "other": 404, "anonymous": 401},
+        {
+            "owner": 204,
+            "friend": 404,
+            "other": 404,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "delete",
         "/api/friend-requests/cancel/{outgoing}/",
         None,
-        {"owner": 204, "friend": 404, "other": 404, "anonymous": 401},
+        {
+            "owner": 204,
+            "friend": 404,
+            "other": 404,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "delete",
         "/api/user/remove-friend/{friend}/",
         None,
-        {"owner": 204, "friend": 404, "other": 404, "anonymous": 401},
+        {
+            "owner": 204,
+            "friend": 404,
+            "other": 404,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "post",
         "/api/send-friend-request/{alice}/",
         None,
-        {"owner": 400, "friend": 409, "other": 409, "anonymous": 401},
+        {
+            "owner": 400,
+            "friend": 409,
+            "other": 409,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "get",
         "/api/user/{alice}/profile/",
         None,
-        {"owner": 200, "friend": 200, "other": 200, "anonymous": 401},
+        {
+            "owner": 200,
+            "friend": 200,
+            "other": 200,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "get",
         "/api/user/{alice}/friends/",
         None,
-        {"owner": 200, "friend": 200, "other": 403, "anonymous": 401},
+        {
+            "owner": 200,
+            "friend": 200,
+            "other": 403,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
     (
         "get",
         "/api/user/{alice}/movies/rated/",
         None,
-        {"owner": 200, "friend": 200, "other": 403, "anonymous": 401},
+        {
+            "owner": 200,
+            "friend": 200,
+            "other": 403,
+            "blocked": 404,
+            "blocker": 404,
+            "anonymous": 401,
+        },
     ),
 ]
 CELLS = [

@@ -5,16 +5,22 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ml.explain import pick_contributions
 from ml.loader import get_recommender
 from ml.selectors import LIKED_STARS, recommendations_for_user
 from movies.management.lookup import user_from_argument
 from movies.models import Movie, Rating
 
+# Reasons are the user's movies rated at least this that add most to the pick's ranking score
+# (ml.explain.pick_contributions; the home page's top_picks `because` uses the same rule).
+BECAUSE_STARS = Decimal("3.5")
+
 
 class Command(BaseCommand):
     help = (
         "Print the recommendations a user is served (the same list as GET /api/recommendations/), "
-        "with the predicted stars and, for the model's list, the rated movies behind each one. "
+        "with the predicted stars and, for the model's list, the movies the user rated 3.5 or more "
+        "that add most to each one's score. "
         "USER is an id or a username; the model is the one deployed in ML_MODEL_DIR."
     )
 
@@ -32,7 +38,7 @@ class Command(BaseCommand):
         user = user_from_argument(options["user"])
         rated = dict(Rating.objects.filter(user=user).values_list("movie_id", "value"))
         served = recommendations_for_user(user=user, limit=options["limit"])
-        ids = [movie.pk for movie in served.movies]
+        ids = [int(summary["id"]) for summary in served.movies]
         rows: list[dict[str, Any]] = []
         if served.model_version is not None:
             source = f"model {served.model_version}"
@@ -41,23 +47,30 @@ class Command(BaseCommand):
                 raise CommandError("the model was undeployed meanwhile; run again")
             stars = {movie_id: float(value) for movie_id, value in rated.items()}
             predicted = recommender.predict(ratings=stars, movie_ids=ids)
-            reasons = recommender.explain(ratings=stars, movie_ids=ids, n=options["reasons"])
+            liked = [movie_id for movie_id, value in rated.items() if value >= BECAUSE_STARS]
+            reasons = pick_contributions(
+                recommender, ratings=stars, picks=ids, among=liked, k=options["reasons"]
+            )
             titles = dict(
                 Movie.objects.filter(
                     pk__in={m for why in reasons.values() for m in why}
                 ).values_list("pk", "title")
             )
-            for movie, stars_for in zip(served.movies, predicted, strict=True):
+            for summary, stars_for in zip(served.movies, predicted, strict=True):
                 because = [
                     {"movie_id": m, "title": titles.get(m, "?"), "stars": float(rated[m])}
-                    for m in reasons.get(movie.pk, [])
+                    for m in reasons.get(int(summary["id"]), [])
                 ]
-                rows.append(self._row(movie, round(stars_for, 2), because))
+                rows.append(self._row(summary, round(stars_for, 2), because))
         else:
             why = self._cold_start_reason(rated=rated)
             source = f"cold-start list ({why})"
-            for movie in served.movies:
-                rows.append(self._row(movie, movie.average_rating, []))
+            averages = {
+                movie.pk: movie.average_rating
+                for movie in Movie.objects.filter(pk__in=ids).only("ratings_count", "ratings_sum")
+            }
+            for summary in served.movies:
+                rows.append(self._row(summary, averages.get(int(summary["id"])), []))
         if options["json"]:
             body = {
                 "user_id": user.pk,
@@ -79,8 +92,11 @@ class Command(BaseCommand):
             self.stdout.write(line)
 
     @staticmethod
-    def _row(movie: Movie, stars: float | None, because: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"movie_id": movie.pk, "title": movie.title, "stars": stars, "because": because}
+    def _row(
+        summary: dict[str, Any], stars: float | None, because: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        movie_id, title = int(summary["id"]), str(summary["title"])
+        return {"movie_id": movie_id, "title": title, "stars": stars, "because": because}
 
     @staticmethod
     def _cold_start_reason(*, rated: dict[int, Decimal]) -> str:

@@ -13,6 +13,8 @@ def events(layer_listener):
                 layer_listener.join(f"user.{u.id}")
 
         def of(self, u: Any) -> list[tuple[str, Any]]:
-            return [(m["event"], m["data"]) for m in layer_listener.drain(f"user.{u.id}")]
+            # Frames only: internal messages (blocks.changed) carry no event.
+            messages = layer_listener.drain(f"user.{u.id}")
+            return [(m["event"], m["data"]) for m in messages if "event" in m]
 
     return Events()
