@@ -5,7 +5,7 @@
     rec = Recommender.load("var/models")          # the deployed artifact (CURRENT), or a folder
     rec.recommend(ratings={1: 5.0, 260: 4.5}, k=10)   # [(movie id, score), ...], best first
     rec.predict(ratings={1: 5.0}, movie_ids=[2571])   # predicted stars
-    rec.similar(1, k=5)                               # movie ids
+    rec.similar(1, 5)                                 # movie ids
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ class Recommender:
                     out[known] += self.ranker.correction(items, residuals, wanted)
             return out.clamp(MIN_STARS, MAX_STARS).tolist()
 
-    def similar(self, movie_id: int, *, k: int = 10, min_support: int = 5) -> list[int]:
+    def similar(self, movie_id: int, k: int = 10, *, min_support: int = 5) -> list[int]:
         """Nearest movies by item-embedding cosine, never itself; [] for unknown or thinly rated
         movies. (bench/ml/similar.py compares this with `similar_by_neighbours`; switch the
         served list only on its measured result.)"""
