@@ -89,7 +89,9 @@ def cmd_list(args: Any) -> int:
         return 0
     header = ["version", "status", "trained_at", "n_ratings", "val_rmse", "holdout_rmse"]
     header += ["holdout_ndcg@10", "size_mb"]
-    table = [header] + [[_cell(r[h]) for h in header] for r in rows]
+    table = [header] + [
+        [f"{r[h]:.1f}" if h == "size_mb" else _cell(r[h]) for h in header] for r in rows
+    ]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -14,6 +14,7 @@ import requests
 logger = logging.getLogger(__name__)
 
 MAX_CAST = 10
+MOVIE_PARAMS = {"append_to_response": "credits,keywords"}  # one request per movie
 
 
 class TmdbError(Exception):
@@ -68,11 +69,16 @@ class TmdbClient:
             seconds = self.backoff_seconds * 2**attempt
         return min(max(seconds, 0.0), self.max_wait_seconds)
 
+    def request_for(
+        self, path: str, params: dict[str, str] | None = None
+    ) -> tuple[str, dict[str, str], dict[str, str]]:
+        """(url, query parameters, headers) of the GET for `path`, credentials included."""
+        headers, auth_params = self._auth()
+        return f"{self.base_url}/{path.lstrip('/')}", {**auth_params, **(params or {})}, headers
+
     def get_json(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any] | None:
         """GET a JSON object; None for 404. Raises TmdbError when retries run out."""
-        headers, auth_params = self._auth()
-        query = {**auth_params, **(params or {})}
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        url, query, headers = self.request_for(path, params)
         for attempt in range(self.max_retries + 1):
             self._wait_for_slot()
             try:
@@ -104,9 +110,14 @@ class TmdbClient:
                 self.sleep(min(wait, self.max_wait_seconds))
         raise TmdbError(f"{url}: gave up after {self.max_retries + 1} attempts ({problem})")
 
+    @staticmethod
+    def movie_path(tmdb_id: int) -> str:
+        """The API path of one movie (queried with MOVIE_PARAMS)."""
+        return f"movie/{int(tmdb_id)}"
+
     def movie_record(self, tmdb_id: int) -> dict[str, Any] | None:
         """The movie as a dump-shaped record, or None when TMDb does not know it."""
-        body = self.get_json(f"movie/{tmdb_id}", {"append_to_response": "credits,keywords"})
+        body = self.get_json(self.movie_path(tmdb_id), MOVIE_PARAMS)
         if body is None:
             return None
         return record_from_api(body)

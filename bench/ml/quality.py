@@ -25,7 +25,9 @@ from ml.evaluate import evaluate_recommender
 from ml.recommender import Recommender, configure_threads
 from ml.train import TrainConfig, train
 
-SPLITS = Path("/work/shared/data/splits/ml-latest-small")
+ROOT = Path(__file__).resolve().parents[2]
+# The shared fixed splits sit next to the checkout (../shared/data/splits); --splits-dir overrides.
+SPLITS = ROOT.parent / "shared" / "data" / "splits" / "ml-latest-small"
 
 
 class GlobalMean:
@@ -115,6 +117,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="bench/out/ml")
     parser.add_argument("--splits", nargs="+", default=["random-seed42", "temporal-last20pct"])
+    parser.add_argument(
+        "--splits-dir",
+        type=Path,
+        default=SPLITS,
+        help="folder holding <split>/train.csv.gz and test.csv.gz [../shared/data/splits/...]",
+    )
     parser.add_argument("--no-peers", action="store_true")
     args = parser.parse_args()
     out_dir = Path(args.out)
@@ -130,8 +138,8 @@ def main() -> None:
         "splits": {},
     }
     for split in args.splits:
-        train_df = load_ratings(SPLITS / split / "train.csv.gz")
-        test_df = load_ratings(SPLITS / split / "test.csv.gz")
+        train_df = load_ratings(args.splits_dir / split / "train.csv.gz")
+        test_df = load_ratings(args.splits_dir / split / "test.csv.gz")
         rows: dict[str, Any] = {}
         # One intra-op thread: the MF steps are small, and on a shared 2-core machine a second
         # OpenMP thread mostly spin-waits (measured: 42 s wall with 2 threads vs 10 s with 1).

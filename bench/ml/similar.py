@@ -29,8 +29,10 @@ from ml.data import load_ratings
 from ml.recommender import Recommender
 from ml.train import TrainConfig, train
 
-SPLITS = Path("/work/shared/data/splits/ml-latest-small")
-MOVIES_CSV = Path("/work/shared/data/ml-latest-small/movies.csv")
+# The shared data sits next to the checkout (../shared/data); --splits-dir overrides the splits.
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SPLITS = SHARED / "splits" / "ml-latest-small"
+MOVIES_CSV = SHARED / "ml-latest-small" / "movies.csv"
 MIN_SUPPORT = 5
 K = 10
 
@@ -70,6 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", nargs="+", default=["random-seed42", "temporal-last20pct"])
     parser.add_argument("--movies", type=int, default=100)
+    parser.add_argument("--splits-dir", type=Path, default=SPLITS, help="<split>/train.csv.gz ...")
     parser.add_argument("--out", default="bench/out/ml")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -80,8 +83,8 @@ def main() -> None:
     )
     report: dict[str, Any] = {"load_average_at_start": os.getloadavg(), "splits": {}}
     for split in args.splits:
-        train_df = load_ratings(SPLITS / split / "train.csv.gz")
-        test_df = load_ratings(SPLITS / split / "test.csv.gz")
+        train_df = load_ratings(args.splits_dir / split / "train.csv.gz")
+        test_df = load_ratings(args.splits_dir / split / "test.csv.gz")
         rec = Recommender.from_result(train(train_df, TrainConfig()))
         top = [int(m) for m in train_df.movieId.value_counts().index[: args.movies]]
 

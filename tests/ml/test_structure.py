@@ -52,3 +52,14 @@ def test_nothing_in_the_product_imports_a_cli() -> None:
         if found:
             offenders.append(f"{rel}: {sorted(found)}")
     assert offenders == []
+
+
+def test_the_ml_benchmarks_name_the_shared_data_relative_to_the_project() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "bench" / "ml").iterdir())
+        if path.suffix in {".py", ".md"}
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "/work/" in line
+    ]
+    assert offenders == []

@@ -179,3 +179,61 @@ def test_client_honours_retry_after_and_rate_limit(fake_tmdb):
     assert client.movie_record(604)["title"] == "Matrix Reloaded"
     assert 0.0 in waits  # Retry-After: 0
     assert "api_key" not in FakeTmdb.queries[0]  # a v4 token goes in the Authorization header
+
+
+def _query(*args: str) -> str:
+    out = StringIO()
+    call_command("print_tmdb_query", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_print_tmdb_query_shows_the_request_without_sending_it(fake_tmdb):
+    movie = MovieFactory(title="Matrix", tmdb_id=603, overview=None)
+    lines = _query(str(movie.pk)).splitlines()
+    assert lines == [
+        f"movie: {movie.pk} Matrix",
+        "TMDb id: 603",
+        "due: yes (never synced; fetch_tmdb would fetch it)",
+        f"GET {fake_tmdb}/movie/603?api_key=<redacted>&append_to_response=credits,keywords",
+    ]
+    assert sum(FakeTmdb.hits.values()) == 0
+    assert "test-key" not in "\n".join(lines)
+
+
+def test_print_tmdb_query_send_prints_the_record_and_saves_nothing(fake_tmdb):
+    movie = MovieFactory(title="Matrix", tmdb_id=603, overview=None)
+    output = _query(str(movie.pk), "--send")
+    record = json.loads(output[output.index("{") :])
+    assert record["title"] == "The Matrix"
+    assert record["cast"] == ["Keanu Reeves", "Laurence Fishburne", "Carrie-Anne Moss"]
+    assert record["directors"] == ["Lana Wachowski"]
+    assert FakeTmdb.hits["/3/movie/603"] == 1
+    assert "api_key=test-key" in FakeTmdb.queries[0]
+    movie.refresh_from_db()
+    assert (movie.title, movie.overview, movie.tmdb_synced_at) == ("Matrix", None, None)
+    gone = MovieFactory(tmdb_id=605)
+    assert "TMDb does not know this movie (404)" in _query(str(gone.pk), "--send")
+
+
+def test_print_tmdb_query_for_synced_and_id_less_movies(fake_tmdb, settings):
+    synced = MovieFactory(tmdb_id=603)
+    _fetch()
+    assert "due: no (synced " in _query(str(synced.pk))
+    bare = MovieFactory(tmdb_id=None, title="Home Video")
+    assert "TMDb id: none; fetch_tmdb skips this movie" in _query(str(bare.pk))
+    with pytest.raises(CommandError, match="no movie with id 999999"):
+        _query("999999")
+    settings.TMDB_API_KEY = ""
+    output = _query(str(synced.pk))
+    assert "TMDB_API_KEY is not set" in output
+    with pytest.raises(CommandError, match="TMDB_API_KEY"):
+        _query(str(synced.pk), "--send")
+
+
+def test_print_tmdb_query_hides_a_v4_token(fake_tmdb, settings):
+    settings.TMDB_API_KEY = "eyJhbGciOi.secret"
+    movie = MovieFactory(tmdb_id=603)
+    output = _query(str(movie.pk))
+    assert "  Authorization: <redacted>" in output
+    assert "secret" not in output
+    assert "api_key" not in output
