@@ -150,6 +150,7 @@ def comments_moderate_delete(*, comment_ids: list[int]) -> int:
     return len(doomed)
 
 
+@transaction.atomic
 def watchlist_item_add(*, user: User, movie: Movie) -> WatchlistItem:
     """Idempotent: adding twice keeps one entry (and its first time added)."""
     acting_user_lock(user=user)
