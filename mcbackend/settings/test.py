@@ -36,3 +36,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 ML_MODEL_DIR = Path(tempfile.gettempdir()) / f"mcbackend-test-models-{os.getpid()}-absent"
 ML_REFRESH_SYNC = True
 ML_RELOAD_SECONDS = 0.0
+
+# Mail is sent inline (tests read it at once); tests of the background path turn it off.
+EMAIL_SEND_SYNC = True
