@@ -1,4 +1,5 @@
-# Production image: daphne serving mcbackend.asgi (HTTP + WebSocket). Built by docker-compose.yml.
+# Production image: gunicorn for HTTP (compose `web`), daphne for /ws/ (compose `ws`). Built by
+# docker-compose.yml.
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,5 +22,4 @@ RUN DJANGO_SETTINGS_MODULE=mcbackend.settings.local python manage.py collectstat
 USER app
 EXPOSE 8000
 ENV DJANGO_SETTINGS_MODULE=mcbackend.settings.production
-CMD ["python", "-m", "realtime.server", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", \
-     "mcbackend.asgi:application"]
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "mcbackend.wsgi:application"]

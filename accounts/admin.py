@@ -5,10 +5,11 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from rest_framework import exceptions
 
 from accounts.models import User
 from accounts.services import session_login, user_delete
+from mcbackend.exceptions import AuthenticationError, RateLimitError
+from mcbackend.throttling import client_address
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
@@ -21,9 +22,11 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         if username is not None and password:
             try:
                 self.user_cache = session_login(
-                    request=self.request, username=username, password=password
+                    username=username,
+                    password=password,
+                    client_address=client_address(self.request),
                 )
-            except exceptions.AuthenticationFailed:
+            except AuthenticationError:
                 raise self.get_invalid_login_error() from None
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
@@ -36,11 +39,11 @@ def admin_login(request: HttpRequest, extra_context: dict | None = None) -> Http
     """/admin/login/: past the failed-login limit, 429 with Retry-After, as the API answers."""
     try:
         return admin.site.login(request, extra_context)
-    except exceptions.Throttled as exc:
+    except RateLimitError as exc:
         response = HttpResponse(
             "Too many failed logins. Try again later.\n", status=429, content_type="text/plain"
         )
-        response["Retry-After"] = str(int((exc.wait or 0) + 0.999))
+        response["Retry-After"] = str(exc.wait)
         return response
 
 

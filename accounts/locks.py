@@ -11,9 +11,9 @@ same user, but not with the key-share locks that inserts referencing the user ta
 """
 
 from django.db.models import Q
-from rest_framework import exceptions
 
 from accounts.models import User
+from mcbackend.exceptions import AuthenticationError
 
 
 def users_lock(*user_ids: int) -> int:
@@ -34,4 +34,4 @@ def acting_user_lock(*, user: User) -> None:
     """Lock the requesting user's row before writing rows it owns; 401 when the account was
     deleted meanwhile (its token is no longer valid either)."""
     if not users_lock(user.pk):
-        raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
+        raise AuthenticationError("User not found")

@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.validators import USERNAME_RULE, UsernameValidator
+
 
 class CaseInsensitiveUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
@@ -9,6 +11,16 @@ class CaseInsensitiveUserManager(UserManager["User"]):
 
 
 class User(AbstractUser):
+    username_validator = UsernameValidator()
+    # AbstractUser's field, with the rule the API and its schema state (accounts/validators.py).
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text=USERNAME_RULE,
+        validators=[username_validator],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     # Nullable so that imported MovieLens users (who never sign in) need none; sign-up requires it.
     email = models.EmailField(null=True, blank=True)  # noqa: DJ001
     birth_date = models.DateField(null=True, blank=True)

@@ -1,11 +1,11 @@
 import datetime
 from typing import Any
 
-from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.validators import USERNAME_RULE, UsernameValidator
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -24,7 +24,8 @@ class StrictBooleanField(serializers.BooleanField):
 
 class UsernameField(serializers.CharField):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=150, validators=[UnicodeUsernameValidator()], **kwargs)
+        kwargs.setdefault("help_text", USERNAME_RULE)
+        super().__init__(max_length=150, validators=[UsernameValidator()], **kwargs)
 
 
 class SignupInputSerializer(serializers.Serializer):

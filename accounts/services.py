@@ -12,12 +12,10 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Lower
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework import exceptions, serializers
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -25,26 +23,27 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.hooks import sessions_ended, user_deleting
 from accounts.mail import email_send
 from accounts.models import User
-from accounts.tokens import check_generation, session_tokens_for_user
-from mcbackend.throttling import RateLimit, client_address
+from accounts.tokens import generation_is_current, session_tokens_for_user
+from mcbackend.exceptions import AuthenticationError, FieldValidationError, RateLimitError
+from mcbackend.throttling import RateLimit
 
 
 def _check_unique(*, username: str | None, email: str | None, exclude_pk: int | None) -> None:
     others = User.objects.exclude(pk=exclude_pk) if exclude_pk else User.objects.all()
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[str] | str] = {}
     if username is not None and others.filter(username__iexact=username).exists():
         errors["username"] = ["A user with that username already exists."]
     if email is not None and others.filter(email__iexact=email).exists():
         errors["email"] = ["A user with that email already exists."]
     if errors:
-        raise serializers.ValidationError(errors)
+        raise FieldValidationError(errors)
 
 
 def _check_password(password: str, *, user: User) -> None:
     try:
         password_validation.validate_password(password, user=user)
     except DjangoValidationError as exc:
-        raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        raise FieldValidationError({"password": list(exc.messages)}) from exc
 
 
 def _save_unique(user: User, **kwargs: Any) -> None:
@@ -54,7 +53,7 @@ def _save_unique(user: User, **kwargs: Any) -> None:
             user.save(**kwargs)
     except IntegrityError as exc:
         _check_unique(username=user.username, email=user.email, exclude_pk=user.pk)
-        raise serializers.ValidationError({"message": "Could not save the account."}) from exc
+        raise FieldValidationError({"message": "Could not save the account."}) from exc
 
 
 def user_create(*, username: str, email: str, password: str, birth_date: datetime.date) -> User:
@@ -75,11 +74,9 @@ def _lock_user(*, user: User) -> User:
     """
     locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
     if locked is None:
-        raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
+        raise AuthenticationError("User not found")
     if locked.auth_generation != user.auth_generation:
-        raise exceptions.AuthenticationFailed(
-            "Session has ended; sign in again.", code="token_not_valid"
-        )
+        raise AuthenticationError("Session has ended; sign in again.")
     return locked
 
 
@@ -127,7 +124,7 @@ def user_delete(*, user: User) -> None:
     user.delete()
 
 
-def session_login(*, request: HttpRequest, username: str, password: str) -> User:
+def session_login(*, username: str, password: str, client_address: str) -> User:
     """Check credentials under the failed-login limits (per username and per client address).
 
     Each attempt reserves its place before the password is checked (an atomic increment), so
@@ -137,27 +134,27 @@ def session_login(*, request: HttpRequest, username: str, password: str) -> User
     """
     limits = [
         RateLimit("login_failures_username", username.lower()),
-        RateLimit("login_failures_address", client_address(request)),
+        RateLimit("login_failures_address", client_address),
     ]
     counts = [limit.hit() for limit in limits]
     over = next((lim for lim, n in zip(limits, counts, strict=True) if n > lim.limit), None)
     if over is not None:
         _release(limits)
-        raise exceptions.Throttled(wait=over.retry_after)
+        raise RateLimitError(wait=over.retry_after)
     failed = False
     try:
-        user = authenticate(request, username=username, password=password)
+        user = authenticate(None, username=username, password=password)
         failed = user is None
     finally:
         if not failed:
             _release(limits)
     if user is None:
-        raise exceptions.AuthenticationFailed("Invalid username or password.")
+        raise AuthenticationError("Invalid username or password.")
     # One column, by UPDATE: a full save could undo a concurrent change or re-create an account
     # deleted meanwhile (which then cannot sign in).
     user.last_login = timezone.now()
     if not User.objects.filter(pk=user.pk).update(last_login=user.last_login):
-        raise exceptions.AuthenticationFailed("Invalid username or password.")
+        raise AuthenticationError("Invalid username or password.")
     return user
 
 
@@ -166,26 +163,32 @@ def _release(limits: list[RateLimit]) -> None:
         limit.release()
 
 
+_REFRESH_INVALID = "Refresh token is invalid or expired."
+
+
 def session_refresh(*, raw_refresh: str) -> tuple[str, str]:
     """Rotate a refresh token: the old one is blacklisted (exactly once) and a new pair issued."""
     try:
         old = RefreshToken(raw_refresh)  # signature, expiry and blacklist
     except TokenError as exc:
-        raise InvalidToken("Refresh token is invalid or expired.") from exc
+        raise AuthenticationError(_REFRESH_INVALID) from exc
     user = User.objects.filter(pk=old.get(api_settings.USER_ID_CLAIM), is_active=True).first()
     if user is None:
-        raise InvalidToken("Refresh token is invalid or expired.")
-    check_generation(user=user, token=old)
+        raise AuthenticationError(_REFRESH_INVALID)
+    if not generation_is_current(user=user, token=old):
+        raise AuthenticationError("Session has ended; sign in again.")
     with transaction.atomic():
         outstanding = OutstandingToken.objects.select_for_update().filter(jti=old["jti"]).first()
         if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
-            raise InvalidToken("Refresh token has already been used.")
+            raise AuthenticationError("Refresh token has already been used.")
         BlacklistedToken.objects.create(token=outstanding)
     return session_tokens_for_user(user)
 
 
+@transaction.atomic
 def session_end(*, user: User, raw_refresh: str | None) -> None:
-    """Logout: the refresh token of this session can never be used again."""
+    """Logout: the refresh token of this session can never be used again. The user's sockets
+    close once that is committed, so a tab that reconnects at once cannot refresh with it."""
     sessions_ended.send(user_id=user.pk)
     if not raw_refresh:
         return
@@ -268,7 +271,7 @@ def password_reset_confirm(*, uid: str, token: str, password: str) -> None:
     """
     user = _user_for_reset_uid(uid)
     if user is None or not default_token_generator.check_token(user, token):
-        raise serializers.ValidationError({"token": [RESET_LINK_INVALID]})
+        raise FieldValidationError({"token": [RESET_LINK_INVALID]})
     _check_password(password, user=user)
     old_hash = user.password
     user.set_password(password)
@@ -276,5 +279,5 @@ def password_reset_confirm(*, uid: str, token: str, password: str) -> None:
         password=user.password, auth_generation=F("auth_generation") + 1
     )
     if changed != 1:  # a concurrent confirm (SQLite has no row locks) used the token first
-        raise serializers.ValidationError({"token": [RESET_LINK_INVALID]})
+        raise FieldValidationError({"token": [RESET_LINK_INVALID]})
     sessions_ended.send(user_id=user.pk)

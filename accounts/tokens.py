@@ -18,9 +18,14 @@ def session_tokens_for_user(user: User) -> tuple[str, str]:
     return str(refresh.access_token), str(refresh)
 
 
+def generation_is_current(*, user: User, token: Token) -> bool:
+    """False for tokens issued before the user's last password change."""
+    return bool(token.get(GENERATION_CLAIM) == user.auth_generation)
+
+
 def check_generation(*, user: User, token: Token) -> None:
-    """Refuse tokens issued before the user's last password change."""
-    if token.get(GENERATION_CLAIM) != user.auth_generation:
+    """Refuse tokens issued before the user's last password change (authentication classes)."""
+    if not generation_is_current(user=user, token=token):
         raise AuthenticationFailed("Session has ended; sign in again.", code="token_not_valid")
 
 

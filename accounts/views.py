@@ -1,5 +1,6 @@
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -7,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import AnonymousEndpointAuthentication
+from accounts.schema import REFRESH_COOKIE, set_cookie
 from accounts.serializers import (
     DetailOutputSerializer,
     LoginInputSerializer,
@@ -30,7 +32,7 @@ from accounts.services import (
     user_update,
 )
 from accounts.tokens import clear_auth_cookies, session_tokens_for_user, set_auth_cookies
-from mcbackend.throttling import PasswordResetThrottle, SignupThrottle
+from mcbackend.throttling import PasswordResetThrottle, SignupThrottle, client_address
 
 RESET_REQUESTED = "If an account uses this email address, a reset link is on its way."
 RESET_DONE = "Password changed. Sign in with the new password."
@@ -52,7 +54,13 @@ def _signed_in(request: Request, user: object, body: dict, status_code: int) -> 
 class SignupView(PublicAuthView):
     throttle_classes = [SignupThrottle]
 
-    @extend_schema(request=SignupInputSerializer, responses={201: DetailOutputSerializer}, auth=[])
+    @extend_schema(
+        summary="Sign up (and sign in)",
+        request=SignupInputSerializer,
+        parameters=[set_cookie(201)],
+        responses={201: DetailOutputSerializer},
+        auth=[],
+    )
     def post(self, request: Request) -> Response:
         serializer = SignupInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -64,7 +72,9 @@ class LoginView(PublicAuthView):
     """Failed logins are limited per username and per client address; successes do not count."""
 
     @extend_schema(
+        summary="Log in",
         request=LoginInputSerializer,
+        parameters=[set_cookie(201)],
         responses={
             201: DetailOutputSerializer,
             401: OpenApiResponse(description="Bad credentials"),
@@ -76,16 +86,18 @@ class LoginView(PublicAuthView):
         serializer = LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = session_login(
-            request=request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
+            client_address=client_address(request),
         )
         return _signed_in(request, user, {"detail": "Logged in."}, status.HTTP_201_CREATED)
 
 
 class TokenRefreshView(PublicAuthView):
     @extend_schema(
+        summary="Renew the session's tokens",
         request=RefreshInputSerializer,
+        parameters=[REFRESH_COOKIE, set_cookie(200)],
         responses={
             200: DetailOutputSerializer,
             401: OpenApiResponse(description="Missing, invalid, expired or used refresh token"),
@@ -107,7 +119,12 @@ class TokenRefreshView(PublicAuthView):
 
 
 class LogoutView(APIView):
-    @extend_schema(request=None, responses={200: DetailOutputSerializer})
+    @extend_schema(
+        summary="Log out",
+        request=None,
+        parameters=[REFRESH_COOKIE, set_cookie(200, clears=True)],
+        responses={200: DetailOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         session_end(
             user=request.user, raw_refresh=request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
@@ -118,7 +135,12 @@ class LogoutView(APIView):
 
 
 class UserDeleteView(APIView):
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        summary="Delete your account and everything you own",
+        request=None,
+        parameters=[set_cookie(204, clears=True)],
+        responses={204: None},
+    )
     def delete(self, request: Request) -> Response:
         user_delete(user=request.user)
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -127,15 +149,31 @@ class UserDeleteView(APIView):
 
 
 class ProfileView(APIView):
-    @extend_schema(responses={200: ProfileOutputSerializer})
+    @extend_schema(summary="Your profile", responses={200: ProfileOutputSerializer})
     def get(self, request: Request) -> Response:
         return Response(ProfileOutputSerializer(request.user).data)
+
+
+PASSWORD_CHANGE_COOKIES = OpenApiParameter(
+    "Set-Cookie",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    response=[200],
+    required=False,
+    description="Only when the password changed: new `access_token` and `refresh_token` "
+    "cookies for this session (every other session has ended).",
+)
 
 
 class UserUpdateView(APIView):
     """PUT and PATCH both take any subset of the fields."""
 
-    @extend_schema(request=UserUpdateInputSerializer, responses={200: MessageOutputSerializer})
+    @extend_schema(
+        summary="Update your profile (any subset of the fields)",
+        request=UserUpdateInputSerializer,
+        parameters=[PASSWORD_CHANGE_COOKIES],
+        responses={200: MessageOutputSerializer},
+    )
     def put(self, request: Request) -> Response:
         serializer = UserUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -144,7 +182,12 @@ class UserUpdateView(APIView):
             return _signed_in(request, request.user, {"message": "Profile updated."}, 200)
         return Response({"message": "Profile updated."})
 
-    @extend_schema(request=UserUpdateInputSerializer, responses={200: MessageOutputSerializer})
+    @extend_schema(
+        summary="Update your profile (any subset of the fields)",
+        request=UserUpdateInputSerializer,
+        parameters=[PASSWORD_CHANGE_COOKIES],
+        responses={200: MessageOutputSerializer},
+    )
     def patch(self, request: Request) -> Response:
         return self.put(request)
 

@@ -16,7 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from mcbackend.exceptions import ApplicationError
+from mcbackend.exceptions import (
+    ApplicationError,
+    AuthenticationError,
+    FieldValidationError,
+    RateLimitError,
+)
 from mcbackend.parsers import RequestTooLarge
 
 logger = logging.getLogger(__name__)
@@ -27,8 +32,19 @@ DATABASE_RETRY_AFTER = 5
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render API errors as `{"message": ...}`, or DRF's `{"field": [...]}` for field errors."""
+    if isinstance(exc, FieldValidationError):
+        return Response(exc.errors, status=exc.status_code)
     if isinstance(exc, ApplicationError):
-        return Response({"message": exc.message, **exc.extra}, status=exc.status_code)
+        headers: dict[str, str] = {}
+        if isinstance(exc, AuthenticationError):
+            view, request = context.get("view"), context.get("request")
+            challenge = view.get_authenticate_header(request) if view and request else None
+            if challenge:
+                headers["WWW-Authenticate"] = challenge
+        elif isinstance(exc, RateLimitError):
+            headers["Retry-After"] = str(exc.wait)
+        body = {"message": exc.message, **exc.extra}
+        return Response(body, status=exc.status_code, headers=headers)
     if isinstance(exc, OperationalError | InterfaceError):
         # The database is unreachable (down, restarting, connection lost): a temporary outage,
         # not a bug. Answer fast with 503 so clients and load balancers retry.
@@ -126,6 +142,16 @@ class ArrayLimitOffsetPagination(LimitOffsetPagination):
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return schema
+
+    def get_schema_response_headers(self) -> dict[str, Any]:
+        """Headers of a page (mcbackend.openapi puts them on every paged list's 2xx answers)."""
+        return {
+            "X-Total-Count": {
+                "schema": {"type": "integer", "minimum": 0},
+                "required": True,
+                "description": "How many results there are in all, across every page.",
+            }
+        }
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         integer = {"type": "integer", "minimum": 0, "maximum": 10**12 - 1}

@@ -1,5 +1,6 @@
 """Errors that services raise; mcbackend.api.exception_handler renders them as API.md says."""
 
+import math
 from typing import Any
 
 
@@ -32,3 +33,33 @@ class ForbiddenError(ApplicationError):
 
 class ConflictError(ApplicationError):
     status_code = 409
+
+
+class FieldValidationError(ApplicationError):
+    """Bad input a service found (a taken username, a weak password): rendered in DRF's field-error
+    shape, `{"field": ["..."]}` (a `message` key for errors that belong to no field)."""
+
+    def __init__(self, errors: dict[str, list[str] | str]) -> None:
+        first = next(iter(errors.values()), "Invalid input.")
+        super().__init__(first if isinstance(first, str) else " ".join(first))
+        self.errors = errors
+
+
+class AuthenticationError(ApplicationError):
+    """Bad or missing credentials (API.md: 401, with the view's `WWW-Authenticate` challenge)."""
+
+    status_code = 401
+
+
+class RateLimitError(ApplicationError):
+    """Too many attempts: 429 with `retry_after` (seconds) in the body and `Retry-After`."""
+
+    status_code = 429
+
+    def __init__(self, *, wait: float) -> None:
+        self.wait = max(0, math.ceil(wait))
+        unit = "second" if self.wait == 1 else "seconds"
+        super().__init__(
+            f"Request was throttled. Expected available in {self.wait} {unit}.",
+            extra={"retry_after": self.wait},
+        )

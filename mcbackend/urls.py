@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("accounts.urls")),
     path("api/", include("social.urls")),
     path("api/", include("realtime.urls")),
+    path("api/", include("home.urls")),
 ]
 
 handler404 = "mcbackend.views.not_found"

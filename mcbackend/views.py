@@ -1,12 +1,30 @@
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mcbackend.api import DATABASE_RETRY_AFTER
 from mcbackend.health import channel_layer_status, database_status, health_reporters
+
+HEALTH = inline_serializer(
+    "HealthOutput",
+    {
+        "status": serializers.ChoiceField(["ok", "unavailable"]),
+        "database": serializers.ChoiceField(["ok", "unreachable"]),
+        "channel_layer": serializers.ChoiceField(["ok", "degraded"]),
+        # Filled in by ml through mcbackend.health.health_reporters.
+        "model_version": serializers.CharField(allow_null=True),
+    },
+)
 
 
 class HealthView(APIView):
@@ -17,18 +35,21 @@ class HealthView(APIView):
     throttle_classes: list = []
 
     @extend_schema(
-        responses={
-            (200, "application/json"): inline_serializer(
-                "HealthOutput",
-                {
-                    "status": serializers.CharField(),
-                    "database": serializers.CharField(),
-                    "channel_layer": serializers.CharField(),
-                    # Filled in by ml through mcbackend.health.health_reporters.
-                    "model_version": serializers.CharField(allow_null=True),
-                },
+        summary="Health check",
+        parameters=[
+            OpenApiParameter(
+                "Retry-After",
+                OpenApiTypes.INT,
+                location=OpenApiParameter.HEADER,
+                response=[503],
+                required=True,
+                description="Seconds to wait before asking again.",
             )
-        }
+        ],
+        responses={
+            200: HEALTH,
+            503: OpenApiResponse(HEALTH, description="The database cannot be reached"),
+        },
     )
     def get(self, request: Request) -> Response:
         database = database_status()
@@ -39,7 +60,9 @@ class HealthView(APIView):
         }
         for fields in health_reporters.send():  # model_version, from ml
             body.update(fields)
-        return Response(body, status=200 if database == "ok" else 503)
+        if database == "ok":
+            return Response(body)
+        return Response(body, status=503, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

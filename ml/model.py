@@ -134,15 +134,40 @@ class EASE(nn.Module):
         out[self.kept] = self.weights[pos].sum(0)
         return out
 
-    def correction(self, items: torch.Tensor, residuals: torch.Tensor) -> torch.Tensor:
-        """Neighbour correction (in stars) for every item, from one user's residuals on `items`."""
+    def correction(
+        self, items: torch.Tensor, residuals: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Neighbour correction (in stars) of `targets` (default: every item), from one user's
+        residuals on `items`."""
         out = torch.zeros(self.n_items)
         pos = self.position[items]
         known = pos >= 0
-        if not bool(known.any()) or float(self.alpha) == 0.0:
-            return out
-        rows = self.weights[pos[known]].clamp(min=0)
-        num = residuals[known] @ rows
-        den = rows.sum(0) + self.beta
-        out[self.kept] = self.alpha * num / den
+        if bool(known.any()) and float(self.alpha) != 0.0:
+            rows = self.weights[pos[known]].clamp(min=0)
+            num = residuals[known] @ rows
+            den = rows.sum(0) + self.beta
+            out[self.kept] = self.alpha * num / den
+        return out if targets is None else out[targets]
+
+    def item_neighbours(self, item: int, k: int) -> list[tuple[int, float]]:
+        """The movies whose ratings best predict `item` (item index, weight), largest first."""
+        pos = int(self.position[item])
+        if pos < 0:
+            return []
+        col = self.weights[:, pos]
+        top = torch.topk(col, min(k + 1, len(col)))
+        return [
+            (int(self.kept[p]), float(v))
+            for v, p in zip(top.values.tolist(), top.indices.tolist(), strict=True)
+            if v > 0 and p != pos
+        ][:k]
+
+    def contributions(self, items: torch.Tensor, target: int) -> torch.Tensor:
+        """B[j, target] for each rated item j (0 outside the kept set)."""
+        tpos = int(self.position[target])
+        pos = self.position[items]
+        out = torch.zeros(len(items))
+        if tpos >= 0:
+            ok = pos >= 0
+            out[ok] = self.weights[pos[ok], tpos]
         return out

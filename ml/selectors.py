@@ -3,18 +3,21 @@ otherwise. Every function runs a fixed number of queries whatever the list lengt
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, FloatField, OuterRef, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from mcbackend.exceptions import NotFoundError
 from ml.loader import get_recommender
+from movies import catalogue
 from movies.models import Movie, Rating
-from movies.selectors import SUMMARY_FIELDS, movie_popular_queryset, movie_similar_content_based
+from movies.selectors import movie_similar_content_based
 
 LIKED_STARS = Decimal("4.0")  # ratings at or above this say "more of this genre"
 # Cold start: how much a full genre match is worth, in stars of damped average. A user who only
@@ -25,55 +28,36 @@ SIMILAR_MIN_SUPPORT = 5  # model neighbours need this many ratings, else content
 
 @dataclass(frozen=True)
 class Recommendations:
-    movies: list[Movie]
+    movies: list[dict[str, Any]]  # API.md movie summaries, best first
     model_version: str | None  # None: the cold-start list
 
 
-def _movies_in_order(movie_ids: list[int]) -> list[Movie]:
-    by_pk = Movie.objects.only(*SUMMARY_FIELDS).in_bulk(movie_ids)
-    return [by_pk[pk] for pk in movie_ids if pk in by_pk]
-
-
-def _cold_start(*, user: User, rated: dict[int, Decimal], limit: int) -> list[Movie]:
-    """The damped-popularity list plus GENRE_BOOST times the user's share of liked ratings
-    (>= 4 stars) in the movie's genres; never a rated movie."""
-    queryset = movie_popular_queryset().exclude(
-        pk__in=Rating.objects.filter(user=user).values("movie_id")
-    )
-    if any(value >= LIKED_STARS for value in rated.values()):
-        liked = Rating.objects.filter(user=user, value__gte=LIKED_STARS).values("movie_id")
-        movie_genres = Movie.genres.through.objects
-        genre_counts = Counter(
-            movie_genres.filter(movie_id__in=liked).values_list("genre_id", flat=True)
-        )
-        total = sum(genre_counts.values())
-        if total:
-            weight = Case(
-                *(
-                    When(genre_id=genre_id, then=Value(GENRE_BOOST * n / total))
-                    for genre_id, n in sorted(genre_counts.items())
-                ),
-                default=Value(0.0),
-                output_field=FloatField(),
-            )
-            # Per movie, over its liked genres only (an index lookup; no join of every genre).
-            affinity = (
-                movie_genres.filter(movie_id=OuterRef("pk"), genre_id__in=sorted(genre_counts))
-                .order_by()
-                .values("movie_id")
-                .annotate(total=Sum(weight))
-                .values("total")
-            )
-            ranked = (
-                queryset.annotate(
-                    affinity=Coalesce(Subquery(affinity), Value(0.0), output_field=FloatField()),
-                    score=F("popularity") + F("affinity"),
-                )
-                .order_by("-score", "-ratings_count", "id")
-                .values_list("id", flat=True)
-            )
-            return _movies_in_order(list(ranked[:limit]))
-    return list(queryset[:limit])
+def _cold_start_ids(*, rated: dict[int, Decimal], limit: int) -> list[int]:
+    """The damped-popularity ranking plus GENRE_BOOST times the user's share of liked ratings
+    (>= 4 stars) in the movie's genres; never a rated movie. Computed on the materialised
+    ranking (movies/catalogue.py): no query beyond the user's ratings."""
+    ranking = catalogue.popular_ranking()
+    liked = [movie_id for movie_id, value in rated.items() if value >= LIKED_STARS]
+    genres = catalogue.genres_by_movie() if liked else {}
+    genre_counts = Counter(genre_id for movie_id in liked for genre_id in genres.get(movie_id, ()))
+    total = sum(genre_counts.values())
+    candidates = (movie_id for movie_id in ranking.ids if movie_id not in rated)
+    if not total:
+        return list(islice(candidates, limit))
+    boost = {genre_id: GENRE_BOOST * n / total for genre_id, n in genre_counts.items()}
+    best: list[tuple[float, int, int]] = []  # min-heap of (score, ratings count, -id)
+    for movie_id in candidates:
+        popularity = ranking.popularity[movie_id]
+        # The ranking is by popularity; no later movie can beat the k-th best any more.
+        if len(best) == limit and popularity + GENRE_BOOST < best[0][0]:
+            break
+        affinity = sum(boost.get(genre_id, 0.0) for genre_id in genres.get(movie_id, ()))
+        entry = (popularity + affinity, ranking.count[movie_id], -movie_id)
+        if len(best) < limit:
+            heapq.heappush(best, entry)
+        elif entry > best[0]:
+            heapq.heapreplace(best, entry)
+    return [-neg_id for _, _, neg_id in sorted(best, reverse=True)]
 
 
 def _user_ratings(user: User) -> dict[int, Decimal]:
@@ -97,7 +81,7 @@ def personal_recommendations_for_user(
     stars = {movie_id: float(value) for movie_id, value in rated.items()}
     # A few spare ids: movies removed from the catalogue since training drop out below.
     ranked = recommender.recommend(ratings=stars, k=limit + 10, exclude=rated.keys())
-    movies = _movies_in_order([movie_id for movie_id, _ in ranked])[:limit]
+    movies = catalogue.movie_summaries([movie_id for movie_id, _ in ranked])[:limit]
     return Recommendations(movies=movies, model_version=recommender.version)
 
 
@@ -107,26 +91,35 @@ def recommendations_for_user(*, user: User, limit: int) -> Recommendations:
     personal = personal_recommendations_for_user(user=user, limit=limit, rated=rated)
     if personal is not None:
         return personal
-    return Recommendations(
-        movies=_cold_start(user=user, rated=rated, limit=limit), model_version=None
-    )
+    ids = _cold_start_ids(rated=rated, limit=limit)
+    return Recommendations(movies=catalogue.movie_summaries(ids), model_version=None)
 
 
-def recommendation_list_for_user(*, user: User, limit: int) -> list[Movie]:
+def recommendation_list_for_user(*, user: User, limit: int) -> list[dict[str, Any]]:
+    """GET /api/user/movies/: two queries (the user's ratings, at most one for summaries)."""
     return recommendations_for_user(user=user, limit=limit).movies
 
 
-def similar_movies(*, movie: Movie, limit: int = 10) -> list[Movie]:
+def similar_movies(*, movie_id: int, limit: int = 10) -> list[dict[str, Any]]:
     """Nearest movies in the model's item space (cosine, among movies with at least
-    SIMILAR_MIN_SUPPORT ratings) when the model knows `movie`; else, or to fill the list,
-    the content-based neighbours. Never the movie itself."""
+    SIMILAR_MIN_SUPPORT ratings) when the model knows the movie; else, or to fill the list,
+    the content-based neighbours. Never the movie itself. Materialised per movie and model
+    version (movies/catalogue.py); NotFoundError for an unknown movie."""
+    if not catalogue.movie_exists(movie_id):
+        raise NotFoundError("Movie not found")
     recommender = get_recommender()
-    found: list[Movie] = []
-    if recommender is not None and recommender.knows_movie(movie.pk):
-        ids = recommender.similar(movie.pk, k=limit, min_support=SIMILAR_MIN_SUPPORT)
-        found = _movies_in_order([pk for pk in ids if pk != movie.pk])
-    if len(found) < limit:
-        seen = {m.pk for m in found}
-        extra = movie_similar_content_based(movie=movie, limit=limit)
-        found.extend(m for m in extra if m.pk not in seen and m.pk != movie.pk)
-    return found[:limit]
+    version = recommender.version if recommender is not None else None
+
+    def build() -> list[int]:
+        found: list[int] = []
+        if recommender is not None and recommender.knows_movie(movie_id):
+            ids = recommender.similar(movie_id, k=limit, min_support=SIMILAR_MIN_SUPPORT)
+            found = [pk for pk in ids if pk != movie_id]
+        if len(found) < limit:
+            movie = Movie.objects.only("pk").get(pk=movie_id)
+            extra = movie_similar_content_based(movie=movie, limit=limit)
+            found.extend(m.pk for m in extra if m.pk not in found and m.pk != movie_id)
+        return found
+
+    ids = catalogue.similar_ids(movie_id, version, build)
+    return catalogue.movie_summaries(ids)[:limit]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
@@ -21,7 +22,6 @@ from django.utils import timezone
 from accounts.models import User
 from ml.selectors import personal_recommendations_for_user
 from movies.models import Rating
-from movies.serializers import MovieSummaryOutputSerializer
 from realtime.events import notify_recommendations_updated
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,13 @@ _executor_lock = threading.Lock()
 _pending: set[int] = set()
 _pending_lock = threading.Lock()
 
+# Other apps' work on a rating change, registered from their AppConfig.ready() (home's rows):
+# `rating_commit_hooks` run in the rating's commit hook, before the refresh is queued (drop what
+# is now stale); `refresh_hooks` run in the refresh, before `recommendations.updated` is
+# published, so what they compute is ready when the event arrives.
+rating_commit_hooks: list[Callable[[int], None]] = []
+refresh_hooks: list[Callable[[int], None]] = []
+
 
 @transaction.atomic
 def recommendations_push(*, user: User) -> bool:
@@ -42,7 +49,7 @@ def recommendations_push(*, user: User) -> bool:
         return False  # not enough ratings for the model yet (or no model): nothing to announce
     notify_recommendations_updated(
         user_id=user.pk,
-        movies=[dict(row) for row in MovieSummaryOutputSerializer(result.movies, many=True).data],
+        movies=[dict(row) for row in result.movies],
         model_version=result.model_version,
     )
     return True
@@ -54,6 +61,7 @@ def _refresh(user_id: int) -> None:
     try:
         user = User.objects.filter(pk=user_id).first()
         if user is not None:
+            _run_hooks(refresh_hooks, user_id)
             recommendations_push(user=user)
     except Exception:
         logger.exception("Could not refresh recommendations for user %s", user_id)
@@ -82,9 +90,22 @@ def recommendations_refresh(*, user_id: int) -> Future[None] | None:
     return _get_executor().submit(_refresh, user_id)
 
 
+def _run_hooks(hooks: list[Callable[[int], None]], user_id: int) -> None:
+    for hook in hooks:
+        try:
+            hook(user_id)
+        except Exception:
+            logger.exception("Hook %r failed for user %s", hook, user_id)
+
+
+def _ratings_committed(user_id: int) -> None:
+    _run_hooks(rating_commit_hooks, user_id)
+    recommendations_refresh(user_id=user_id)
+
+
 def recommendations_refresh_on_commit(*, user_id: int) -> None:
     """Call inside the service's transaction (a rating change): refresh once it commits."""
-    transaction.on_commit(lambda: recommendations_refresh(user_id=user_id), robust=True)
+    transaction.on_commit(lambda: _ratings_committed(user_id), robust=True)
 
 
 def recommendations_push_active_users(*, days: int, max_users: int) -> int:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
     from ml.data import IdMap
     from ml.model import EASE, MatrixFactorization
+    from ml.sparse_ease import SparseEASE
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class TrainConfig:
     ease_lambda: float = 200.0
     ease_dropout: float = 0.25
     ease_min_support: int = 3
+    ranker: str = "sparse"  # "sparse": top-k EASE (ml/sparse_ease.py); "dense": full EASE
+    ease_topk: int = 128  # sparse: regressors (neighbours) per movie
+    ease_select_power: float = 0.5  # sparse: neighbours by largest G_ij / G_jj^power
     rank_blend: float = 0.1
     resid_alpha: float = -1.0  # < 0: fitted on the validation split; 0 disables the correction
     resid_beta: float = 0.1
@@ -73,6 +78,9 @@ class TrainConfig:
             (self.ease_lambda > 0, "ease_lambda must be positive"),
             (0 <= self.ease_dropout < 1, "ease_dropout must be in [0, 1)"),
             (self.ease_min_support >= 1, "ease_min_support must be at least 1"),
+            (self.ranker in ("sparse", "dense"), "ranker must be 'sparse' or 'dense'"),
+            (self.ease_topk >= 1, "ease_topk must be at least 1"),
+            (self.ease_select_power >= 0, "ease_select_power must be >= 0"),
             (self.rank_blend >= 0, "rank_blend must be >= 0"),
             (self.resid_beta > 0, "resid_beta must be positive"),
         ]
@@ -115,7 +123,7 @@ class TrainResult:
     """
 
     model: MatrixFactorization
-    ranker: EASE
+    ranker: EASE | SparseEASE
     users: IdMap
     movies: IdMap
     item_counts: torch.Tensor
@@ -126,3 +134,4 @@ class TrainResult:
     data_cutoff: int = 0
     train_seconds: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    trained_pairs: np.ndarray | None = None  # ml.data.pair_sample of the training ratings

@@ -7,18 +7,18 @@ from rest_framework.views import APIView
 
 from mcbackend.api import ArrayLimitOffsetPagination
 from ml import selectors
-from movies.selectors import movie_get
 from movies.serializers import MovieSummaryOutputSerializer
 
 SIMILAR_COUNT = 10
 
 
 class MovieSimilarView(APIView):
-    @extend_schema(responses={200: MovieSummaryOutputSerializer(many=True)})
+    @extend_schema(
+        summary="The movies most similar to a movie",
+        responses={200: MovieSummaryOutputSerializer(many=True)},
+    )
     def get(self, request: Request, movie_id: int) -> Response:
-        movie = movie_get(movie_id=movie_id)
-        similar = selectors.similar_movies(movie=movie, limit=SIMILAR_COUNT)
-        return Response(MovieSummaryOutputSerializer(similar, many=True).data)
+        return Response(selectors.similar_movies(movie_id=movie_id, limit=SIMILAR_COUNT))
 
 
 class RecommendationLimitPagination(ArrayLimitOffsetPagination):
@@ -32,6 +32,7 @@ class RecommendedMoviesView(APIView):
     """The caller's recommendations, best first; never a movie they rated."""
 
     @extend_schema(
+        summary="Your recommendations, best first",
         parameters=[
             OpenApiParameter(
                 "limit",
@@ -45,5 +46,4 @@ class RecommendedMoviesView(APIView):
     )
     def get(self, request: Request) -> Response:
         limit = RecommendationLimitPagination().get_limit(request)
-        movies = selectors.recommendation_list_for_user(user=request.user, limit=limit)
-        return Response(MovieSummaryOutputSerializer(movies, many=True).data)
+        return Response(selectors.recommendation_list_for_user(user=request.user, limit=limit))

@@ -24,6 +24,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.models import User
+from movies import catalogue
 from movies.models import RATING_VALUES, CastCredit, Genre, Keyword, Movie, Person, Rating
 from movies.text import movielens_display_title, normalize_title
 
@@ -156,6 +157,7 @@ def import_movielens(
     if tags is not None:
         with tags:
             _import_ml_tags(tags, counts, progress)
+    catalogue.movies_changed()
     return counts
 
 
@@ -468,4 +470,5 @@ def import_tmdb(path: Path, *, progress: bool = False) -> Counter[str]:
                 counts["records without a movie"] += 1
         counts["movies updated"] += tmdb_metadata_apply(items)
         counts["records read"] += len(batch)
+    catalogue.movies_changed()
     return counts

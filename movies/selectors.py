@@ -22,7 +22,17 @@ from django.db.models.functions import Cast
 
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
-from movies.models import CastCredit, Comment, Genre, Movie, Person, Rating, WatchlistItem
+from movies import catalogue
+from movies.models import (
+    CastCredit,
+    Comment,
+    Genre,
+    Movie,
+    Person,
+    Rating,
+    WatchlistItem,
+    rounded_average,
+)
 from movies.text import normalize_title
 from social import selectors as social_selectors
 
@@ -41,15 +51,10 @@ def movie_get(*, movie_id: int) -> Movie:
     return movie
 
 
-def movie_get_detail(*, movie_id: int, viewer: User) -> Movie:
-    """The movie page: credits prefetched, the viewer's rating and watch-list flag annotated."""
-    own_rating = Rating.objects.filter(movie=OuterRef("pk"), user=viewer).values("value")[:1]
-    movie = (
+def movie_get_public_detail(*, movie_id: int) -> Movie | None:
+    """The movie page's shared part: credits and genres prefetched (materialised, catalogue.py)."""
+    return (
         Movie.objects.filter(pk=movie_id)
-        .annotate(
-            viewer_rating=Subquery(own_rating),
-            on_watchlist=Exists(WatchlistItem.objects.filter(movie=OuterRef("pk"), user=viewer)),
-        )
         .prefetch_related(
             Prefetch("genres", queryset=Genre.objects.order_by("name")),
             Prefetch("directors", queryset=Person.objects.order_by("name")),
@@ -60,9 +65,31 @@ def movie_get_detail(*, movie_id: int, viewer: User) -> Movie:
         )
         .first()
     )
-    if movie is None:
+
+
+def movie_detail_for_viewer(*, movie_id: int, viewer: User) -> dict[str, Any]:
+    """The movie page (API.md): the materialised public part plus, in one query, the exact
+    average and the viewer's rating and watch-list flag."""
+    own_rating = Rating.objects.filter(movie=OuterRef("pk"), user=viewer).values("value")[:1]
+    state = (
+        Movie.objects.filter(pk=movie_id)
+        .annotate(
+            viewer_rating=Subquery(own_rating),
+            on_watchlist=Exists(WatchlistItem.objects.filter(movie=OuterRef("pk"), user=viewer)),
+        )
+        .values_list("ratings_count", "ratings_sum", "viewer_rating", "on_watchlist")
+        .first()
+    )
+    public = catalogue.movie_detail_public(movie_id) if state is not None else None
+    if state is None or public is None:
         raise NotFoundError("Movie not found")
-    return movie
+    count, total, viewer_rating, on_watchlist = state
+    return {
+        **public,
+        "average_rating": rounded_average(total=total, count=count),
+        "rated": float(viewer_rating) if viewer_rating is not None else 0,
+        "on_watchlist": bool(on_watchlist),
+    }
 
 
 def comment_list(*, movie: Movie, viewer: User) -> QuerySet[Comment]:
@@ -111,6 +138,11 @@ def movie_popular_queryset() -> QuerySet[Movie]:
 def movie_list_popular(*, limit: int) -> list[Movie]:
     """The popular list (also the recommender's cold-start list)."""
     return list(movie_popular_queryset()[:limit])
+
+
+def movie_popular_ids() -> list[int]:
+    """The whole popular ranking, best first (materialised: catalogue.popular_ranking)."""
+    return catalogue.popular_ranking().ids
 
 
 def movie_search(*, title: str) -> QuerySet[Movie]:

@@ -63,10 +63,35 @@ class NameOutputSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class MovieDetailOutputSerializer(MovieSummaryOutputSerializer):
+class MovieDetailPublicOutputSerializer(MovieSummaryOutputSerializer):
+    """What every viewer sees the same way on a movie page (materialised: movies/catalogue.py)."""
+
     genres = NameOutputSerializer(many=True)
     actors = serializers.SerializerMethodField()
     directors = NameOutputSerializer(many=True)
+
+    class Meta(MovieSummaryOutputSerializer.Meta):
+        fields = [
+            "id",
+            "title",
+            "poster_url",
+            "overview",
+            "runtime",
+            "adult",
+            "release_date",
+            "genres",
+            "actors",
+            "directors",
+        ]
+
+    @extend_schema_field(NameOutputSerializer(many=True))
+    def get_actors(self, movie: Movie) -> list[dict[str, str]]:
+        return [{"name": credit.person.name} for credit in movie.cast_credits.all()]
+
+
+class MovieDetailOutputSerializer(MovieDetailPublicOutputSerializer):
+    """The movie page: the public part plus the exact average and the viewer's fields."""
+
     average_rating = serializers.FloatField(allow_null=True)
     rated = serializers.SerializerMethodField()
     on_watchlist = serializers.BooleanField()
@@ -87,9 +112,6 @@ class MovieDetailOutputSerializer(MovieSummaryOutputSerializer):
             "rated",
             "on_watchlist",
         ]
-
-    def get_actors(self, movie: Movie) -> list[dict[str, str]]:
-        return [{"name": credit.person.name} for credit in movie.cast_credits.all()]
 
     def get_rated(self, movie: Movie) -> float:
         """The viewer's rating, or 0 when they have not rated it."""
@@ -146,6 +168,27 @@ class MovieSearchInputSerializer(serializers.Serializer):
         trim_whitespace=True,
         validators=[NOT_BLANK],
         help_text='In the query string; for POST also instead in the body: `{"title": ...}`.',
+    )
+
+
+class StringOnlyCharField(serializers.CharField):
+    """A string, as the schema says: DRF's CharField would also take numbers."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MovieSearchBodyInputSerializer(serializers.Serializer):
+    """POST search: `title` in the query string or in the body; one of them is needed."""
+
+    title = StringOnlyCharField(
+        max_length=500,
+        trim_whitespace=True,
+        validators=[NOT_BLANK],
+        required=False,
+        help_text="In the query string or the body (the query string wins); one is required.",
     )
 
 

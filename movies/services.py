@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.locks import acting_user_lock
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
+from movies import catalogue
 from movies.feed import comment_feed_item, friend_ids_for_feed, rating_feed_item
 from movies.hooks import ratings_changed
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
@@ -61,6 +62,7 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     count, total = Movie.objects.filter(pk=movie.pk).values_list("ratings_count", "ratings_sum")[0]
     movie.ratings_count, movie.ratings_sum = count, total
     _publish_rating_changed(movie_id=movie.pk, count=count, total=total)
+    catalogue.ratings_changed_on_commit()
     rating.user, rating.movie = user, movie
     feed_activity_on_commit(
         recipient_ids=friend_ids_for_feed(user=user), data=rating_feed_item(rating)
@@ -88,6 +90,7 @@ def ratings_delete_for_user(*, user: User) -> int:
         ratings_count=F("ratings_count") - 1, ratings_sum=F("ratings_sum") - Subquery(own_value)
     )
     deleted, _ = rated.delete()
+    catalogue.ratings_changed_on_commit()
     for movie_id, count, total in Movie.objects.filter(pk__in=movie_ids).values_list(
         "pk", "ratings_count", "ratings_sum"
     ):

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
-from movies import feed, selectors, services
+from movies import catalogue, feed, selectors, services
 from movies.models import Comment, Movie
 from movies.serializers import (
     CommentCreateInputSerializer,
@@ -23,6 +23,7 @@ from movies.serializers import (
     FeedInputSerializer,
     FeedItemOutputSerializer,
     MovieDetailOutputSerializer,
+    MovieSearchBodyInputSerializer,
     MovieSearchInputSerializer,
     MovieSummaryOutputSerializer,
     RatedMovieOutputSerializer,
@@ -38,12 +39,12 @@ class PopularPagination(ArrayLimitOffsetPagination):
 
 
 class MovieDetailView(APIView):
-    @extend_schema(responses={200: MovieDetailOutputSerializer})
+    @extend_schema(summary="A movie's page", responses={200: MovieDetailOutputSerializer})
     def get(self, request: Request, movie_id: int) -> Response:
-        movie = selectors.movie_get_detail(movie_id=movie_id, viewer=request.user)
-        return Response(MovieDetailOutputSerializer(movie).data)
+        return Response(selectors.movie_detail_for_viewer(movie_id=movie_id, viewer=request.user))
 
 
+@extend_schema_view(get=extend_schema(summary="List a movie's comments, newest first"))
 class MovieCommentListView(ListAPIView):
     serializer_class = CommentOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -57,7 +58,9 @@ class MovieCommentView(APIView):
     """POST adds a comment; DELETE removes one of the caller's own (`comment_id`: body or query)."""
 
     @extend_schema(
-        request=CommentCreateInputSerializer, responses={201: CommentCreateOutputSerializer}
+        summary="Comment on a movie",
+        request=CommentCreateInputSerializer,
+        responses={201: CommentCreateOutputSerializer},
     )
     def post(self, request: Request, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
@@ -70,6 +73,7 @@ class MovieCommentView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary="Delete your comment",
         request=None,
         parameters=[CommentDeleteInputSerializer],  # also accepted in the body instead
         responses={204: None},
@@ -89,6 +93,7 @@ class MovieCommentView(APIView):
 
 class MovieRateView(APIView):
     @extend_schema(
+        summary="Rate a movie (or change your rating)",
         request=RatingInputSerializer,
         responses={200: RatingUpsertOutputSerializer, 201: RatingUpsertOutputSerializer},
     )
@@ -107,19 +112,26 @@ class MovieRateView(APIView):
 
 
 class MovieWatchView(APIView):
-    @extend_schema(request=None, responses={201: MessageOutputSerializer})
+    @extend_schema(
+        summary="Add a movie to your watch list",
+        request=None,
+        responses={201: MessageOutputSerializer},
+    )
     def post(self, request: Request, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         services.watchlist_item_add(user=request.user, movie=movie)
         return Response({"message": "Added to watch list."}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        summary="Remove a movie from your watch list", request=None, responses={204: None}
+    )
     def delete(self, request: Request, movie_id: int) -> Response:
         movie = selectors.movie_get(movie_id=movie_id)
         services.watchlist_item_remove(user=request.user, movie=movie)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(get=extend_schema(summary="List your watch list"))
 class WatchlistView(ListAPIView):
     """The caller's watch list, most recently added first."""
 
@@ -130,50 +142,66 @@ class WatchlistView(ListAPIView):
         return selectors.watchlist_movie_list(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(summary="List the most popular movies"))
 class PopularMoviesView(ListAPIView):
+    """Pages of the materialised ranking (movies/catalogue.py), rendered from cached summaries."""
+
     serializer_class = MovieSummaryOutputSerializer
     pagination_class = PopularPagination
 
-    def get_queryset(self) -> QuerySet[Movie]:
-        return selectors.movie_popular_queryset()
-
-
-def _search(request: Request, title: object) -> Response:
-    serializer = MovieSearchInputSerializer(data={"title": title})
-    serializer.is_valid(raise_exception=True)
-    movies = selectors.movie_search(title=serializer.validated_data["title"])
-    return paginated_response(
-        items=movies,
-        request=request,
-        serialize=lambda page: MovieSummaryOutputSerializer(page, many=True).data,
-    )
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return paginated_response(
+            items=selectors.movie_popular_ids(),
+            request=request,
+            serialize=catalogue.movie_summaries,
+            paginator=PopularPagination(),
+        )
 
 
 class MovieSearchView(APIView):
     """`title` from the query string (GET and POST) or, for POST, from the body."""
 
-    title_parameter = MovieSearchInputSerializer  # for POST also accepted in the body instead
+    pagination_class = ArrayLimitOffsetPagination
 
     @extend_schema(
-        parameters=[title_parameter],
+        summary="Search movies by title",
+        parameters=[MovieSearchInputSerializer],
         responses={200: MovieSummaryOutputSerializer(many=True), 400: OpenApiResponse()},
     )
     def get(self, request: Request) -> Response:
-        return _search(request, request.query_params.get("title"))
+        return self._search(request, request.query_params.get("title"))
 
     @extend_schema(
-        parameters=[title_parameter],
-        request=None,
+        summary="Search movies by title (title in the query string or the body)",
+        parameters=[MovieSearchBodyInputSerializer],
+        request=MovieSearchBodyInputSerializer,
         responses={200: MovieSummaryOutputSerializer(many=True), 400: OpenApiResponse()},
     )
     def post(self, request: Request) -> Response:
+        body = MovieSearchBodyInputSerializer(data=request.data)  # as documented, even if unused
+        body.is_valid(raise_exception=True)
         title = request.query_params.get("title")
-        if title is None and hasattr(request.data, "get"):
+        if title is None:
             title = request.data.get("title")
-        return _search(request, title)
+        return self._search(request, title)
+
+    def _search(self, request: Request, title: object) -> Response:
+        serializer = MovieSearchInputSerializer(data={"title": title})
+        serializer.is_valid(raise_exception=True)
+        movies = selectors.movie_search(title=serializer.validated_data["title"])
+        return paginated_response(
+            items=movies,
+            request=request,
+            serialize=lambda page: MovieSummaryOutputSerializer(page, many=True).data,
+            paginator=self.pagination_class(),
+        )
 
 
-@extend_schema_view(get=extend_schema(operation_id="user_movies_rated_own_list"))
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="user_movies_rated_own_list", summary="List the movies you rated"
+    )
+)
 class OwnRatedMoviesView(ListAPIView):
     serializer_class = RatedMovieOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -182,6 +210,18 @@ class OwnRatedMoviesView(ListAPIView):
         return selectors.rated_movie_list(user=self.request.user)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List another user's rated movies",
+        responses={
+            200: RatedMovieOutputSerializer(many=True),
+            403: OpenApiResponse(
+                MessageOutputSerializer, description="That user is private and not your friend"
+            ),
+            404: OpenApiResponse(MessageOutputSerializer, description="Not found"),
+        },
+    )
+)
 class UserRatedMoviesView(ListAPIView):
     """Another user's rated movies: 404 unknown user, 403 when not visible to the caller."""
 

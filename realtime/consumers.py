@@ -14,6 +14,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from mcbackend.metrics import WS_OPEN, WS_SUBSCRIPTIONS, observe_publish_to_send
 from realtime import selectors
 from realtime.fanout import feed_relay, movie_relay
 from realtime.groups import user_group
@@ -71,6 +72,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     hidden_user_ids: frozenset[int] = frozenset()
     feed_subscribed = False
     _expiry: asyncio.Task | None = None
+    _counted = False  # in mc_ws_open_sockets
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -136,6 +138,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             "last_event_id": self.last_sent_id,
         }
         await self.send(text_data=frame_text(type="hello", data=hello))
+        WS_OPEN.inc()
+        self._counted = True
 
     async def _close_at(self, expires: int) -> None:
         await asyncio.sleep(max(0.0, expires - time.time()))
@@ -150,6 +154,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self._expiry.cancel()
             self._expiry = None
         subscriptions = getattr(self, "subscriptions", set())
+        if getattr(self, "_counted", False):
+            self._counted = False
+            WS_OPEN.dec()
+            WS_SUBSCRIPTIONS.dec(len(subscriptions))
         while subscriptions:
             await movie_relay().discard(subscriptions.pop(), self)
         if self.feed_subscribed and self.user_id is not None:
@@ -238,6 +246,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                 logger.exception("Could not subscribe to movie %s", movie_id)
                 raise ProtocolError("unavailable", "Live updates are unavailable; retry.") from exc
             self.subscriptions.add(movie_id)
+            WS_SUBSCRIPTIONS.inc()
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="subscribed", data=data))
 
@@ -248,6 +257,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         movie_id = frame.movie_id
         if movie_id in self.subscriptions:
             self.subscriptions.discard(movie_id)
+            WS_SUBSCRIPTIONS.dec()
             await movie_relay().discard(movie_id, self)
         data = {"stream": "movie", "movie_id": movie_id}
         await self.send(text_data=frame_text(type="unsubscribed", data=data))
@@ -289,6 +299,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
                     await self.send(text_data=_notification_text(notification))
         await self.send(text_data=message["text"])
         self.last_sent_id = event_id
+        observe_publish_to_send("notification", message.get("published_at"))
 
     async def stream_push(self, message: dict[str, Any]) -> None:
         """Movie events normally reach sockets through realtime.fanout.MovieRelay; this handles

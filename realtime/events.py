@@ -8,6 +8,7 @@ a fan-out to N sockets sends the same string N times instead of encoding it N ti
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -36,6 +37,7 @@ async def _send(group: str, message: dict[str, Any]) -> None:
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
+    message = {**message, "published_at": time.time()}  # for publish-to-send latency (metrics)
     try:
         async_to_sync(_send)(group, message)
     except Exception:  # Redis down or similar: live updates degrade, REST carries on

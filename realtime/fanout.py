@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
+from mcbackend.metrics import observe_publish_to_send
 from realtime.groups import FEED_GROUP, movie_group
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class _Relay:
                 await sink.send(text_data=text)
             except Exception:  # one broken socket never stops the others
                 logger.warning("Could not deliver a stream frame", exc_info=True)
+            else:
+                observe_publish_to_send("stream", message.get("published_at"))
 
 
 class MovieRelay(_Relay):

@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -40,8 +40,12 @@ from social.services import (
 )
 
 NOT_FOUND = OpenApiResponse(MessageOutputSerializer, description="Not found")
+NOT_VISIBLE = OpenApiResponse(
+    MessageOutputSerializer, description="That user is private and not your friend"
+)
 
 
+@extend_schema_view(get=extend_schema(summary="List your friends"))
 class FriendListView(ListAPIView):
     """GET /api/friends/: the signed-in user's friends."""
 
@@ -53,12 +57,13 @@ class FriendListView(ListAPIView):
 
 
 class FriendRemoveView(APIView):
-    @extend_schema(request=None, responses={204: None, 404: NOT_FOUND})
+    @extend_schema(summary="Remove a friend", request=None, responses={204: None, 404: NOT_FOUND})
     def delete(self, request: Request, friend_id: int) -> Response:
         friendship_remove(user=request.user, friend_id=friend_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(get=extend_schema(summary="List pending friend requests to you"))
 class FriendRequestIncomingListView(ListAPIView):
     serializer_class = FriendRequestOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -67,6 +72,7 @@ class FriendRequestIncomingListView(ListAPIView):
         return friend_request_list_incoming(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(summary="List your pending friend requests"))
 class FriendRequestOutgoingListView(ListAPIView):
     serializer_class = FriendRequestOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
@@ -78,13 +84,19 @@ class FriendRequestOutgoingListView(ListAPIView):
 class FriendRequestUpdateView(APIView):
     """POST accepts a pending request to the signed-in user; DELETE denies (deletes) it."""
 
-    @extend_schema(request=None, responses={200: MessageOutputSerializer, 404: NOT_FOUND})
+    @extend_schema(
+        summary="Accept a friend request",
+        request=None,
+        responses={200: MessageOutputSerializer, 404: NOT_FOUND},
+    )
     def post(self, request: Request, request_id: int) -> Response:
         fr = friend_request_get_for_recipient(request_id=request_id, user=request.user)
         friend_request_accept(friend_request=fr, acting_user=request.user)
         return Response({"message": "Friend request accepted."})
 
-    @extend_schema(request=None, responses={204: None, 404: NOT_FOUND})
+    @extend_schema(
+        summary="Deny a friend request", request=None, responses={204: None, 404: NOT_FOUND}
+    )
     def delete(self, request: Request, request_id: int) -> Response:
         fr = friend_request_get_for_recipient(request_id=request_id, user=request.user)
         friend_request_deny(friend_request=fr, acting_user=request.user)
@@ -92,7 +104,9 @@ class FriendRequestUpdateView(APIView):
 
 
 class FriendRequestCancelView(APIView):
-    @extend_schema(request=None, responses={204: None, 404: NOT_FOUND})
+    @extend_schema(
+        summary="Cancel your friend request", request=None, responses={204: None, 404: NOT_FOUND}
+    )
     def delete(self, request: Request, request_id: int) -> Response:
         fr = friend_request_get_for_sender(request_id=request_id, user=request.user)
         friend_request_cancel(friend_request=fr, acting_user=request.user)
@@ -101,6 +115,7 @@ class FriendRequestCancelView(APIView):
 
 class FriendRequestSendView(APIView):
     @extend_schema(
+        summary="Send a friend request",
         request=None,
         responses={
             201: FriendRequestSentOutputSerializer,
@@ -125,6 +140,7 @@ class FriendRequestSendView(APIView):
 class UserProfileView(APIView):
     @extend_schema(
         operation_id="user_page_retrieve",
+        summary="Another user's profile and your relation to them",
         request=None,
         responses={200: UserPageOutputSerializer, 404: NOT_FOUND},
     )
@@ -140,11 +156,12 @@ class UserFriendListView(ListAPIView):
     pagination_class = ArrayLimitOffsetPagination
 
     @extend_schema(
+        summary="List another user's friends",
         responses={
             200: UserSummaryOutputSerializer(many=True),
-            403: OpenApiResponse(MessageOutputSerializer, description="Not visible"),
+            403: NOT_VISIBLE,
             404: NOT_FOUND,
-        }
+        },
     )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
@@ -159,7 +176,7 @@ class UserSearchView(ListAPIView):
     serializer_class = UserSummaryOutputSerializer
     pagination_class = ArrayLimitOffsetPagination
 
-    @extend_schema(parameters=[UserSearchInputSerializer])
+    @extend_schema(summary="Search users by username", parameters=[UserSearchInputSerializer])
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 

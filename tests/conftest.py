@@ -7,15 +7,19 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from movies import catalogue
 from tests.factories import PASSWORD, UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Throttle counters live in the cache; every test starts with none."""
+    """Throttle counters live in the cache, materialised reads in the process; every test starts
+    with none."""
     cache.clear()
+    catalogue.reset()
     yield
     cache.clear()
+    catalogue.reset()
 
 
 @pytest.fixture

@@ -49,11 +49,14 @@ INSTALLED_APPS = [
     "movies",
     "realtime",
     "ml",
+    "home",
 ]
 
 MIDDLEWARE = [
+    "mcbackend.metrics.MetricsMiddleware",  # /metrics, and request counts and latency
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "mcbackend.middleware.ApiJsonNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -176,7 +179,7 @@ REST_FRAMEWORK = {
         "mcbackend.parsers.FormParser",
         "mcbackend.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["mcbackend.renderers.ORJSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["mcbackend.throttling.UserRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "mcbackend.openapi.AutoSchema",
@@ -229,9 +232,24 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/",
     "PREPROCESSING_HOOKS": ["mcbackend.api.drop_slashless_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mcbackend.openapi.complete_schema",
+    ],
+    # Relative: the API is where its schema is served (clients set the base URL).
+    "SERVERS": [{"url": "/", "description": "The server that serves this schema"}],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The home page's reasons are tagged unions on `type`: one named one-value enum per tag.
+    "ENUM_NAME_OVERRIDES": {
+        "ReasonTypeModelEnum": ["model"],
+        "ReasonTypeBecauseYouLikedEnum": ["because_you_liked"],
+        "ReasonTypeFriendsEnum": ["friends"],
+        "ReasonTypeTrendingEnum": ["trending"],
+        "ReasonTypePopularEnum": ["popular"],
+        "HomeRowKeyEnum": ["top_picks", "because_you_liked", "friends", "trending", "popular"],
+    },
 }
 
 TMDB_API_KEY = env.str("TMDB_API_KEY", default="")
@@ -280,8 +298,19 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
 # Seconds a password reset token stays valid (Django's setting; the contract's default is 1 hour).
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
+# Home page rows (home/): a user's computed rows live in the cache this long at most (a rating,
+# a friendship change or a new model replaces them sooner); the trending candidates, shared by
+# every user, are recomputed this often.
+HOME_ROWS_CACHE_SECONDS = env.int("HOME_ROWS_CACHE_SECONDS", default=600)
+HOME_TRENDING_CACHE_SECONDS = env.int("HOME_TRENDING_CACHE_SECONDS", default=300)
+
 # Popular list: Bayesian average with the global mean as prior, weighted as this many votes.
 POPULAR_PRIOR_WEIGHT = env.int("POPULAR_PRIOR_WEIGHT", default=20)
+# Materialised reads (movies/catalogue.py): each worker checks whether ratings moved at most this
+# often (seconds), so a rating shows in the popular and cold-start lists within it everywhere
+# (at once on the worker that saved it); catalogue data (summaries, credits) likewise.
+POPULAR_MAX_AGE_SECONDS = env.float("POPULAR_MAX_AGE_SECONDS", default=2.0)
+CATALOGUE_MAX_AGE_SECONDS = env.float("CATALOGUE_MAX_AGE_SECONDS", default=60.0)
 
 LOGGING = {
     "version": 1,

@@ -35,6 +35,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # in the commit hook; the deployment pointer is re-read on every call.
 ML_MODEL_DIR = Path(tempfile.gettempdir()) / f"mcbackend-test-models-{os.getpid()}-absent"
 ML_REFRESH_SYNC = True
+# A live server started by a test serves that test's model, refreshing as production does.
+if os.environ.get("TEST_ML_MODEL_DIR"):
+    ML_MODEL_DIR = Path(os.environ["TEST_ML_MODEL_DIR"])
+    ML_REFRESH_SYNC = False
 ML_RELOAD_SECONDS = 0.0
 
 # Mail is sent inline (tests read it at once); tests of the background path turn it off.

@@ -127,3 +127,34 @@ def evaluate_recommender(
         "n_ranked_users": len(relevant),
         "eval_seconds": round(time.perf_counter() - start, 3),
     }
+
+
+def overlap_report(
+    *,
+    test: pd.DataFrame,
+    train: pd.DataFrame | None = None,
+    trained_pairs: np.ndarray | None = None,
+) -> str | None:
+    """None when `test` is disjoint from the training data, else one line saying how much of it
+    the model was trained on: exactly against `train`, or estimated from an artifact's sample of
+    hashed training pairs (`ml.data.pair_sample`)."""
+    from ml.data import PAIR_SAMPLE_EVERY, sample_overlap
+
+    if train is not None:
+        keys = ["userId", "movieId"]
+        shared = len(test[keys].merge(train[keys].drop_duplicates(), on=keys))
+        if shared:
+            return (
+                f"{shared} of {len(test)} test ratings ({shared / len(test):.1%}) are also in "
+                "the training ratings: the figures are leaked, not a fair test"
+            )
+    if trained_pairs is not None:
+        probed, found = sample_overlap(trained_pairs, test)
+        if found:
+            share = found / probed
+            return (
+                f"about {share:.0%} of the test ratings were in the model's training data "
+                f"({found} of {probed} sampled pairs, 1 in {PAIR_SAMPLE_EVERY}): the figures "
+                "are leaked, not a fair test"
+            )
+    return None

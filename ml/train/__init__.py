@@ -17,8 +17,17 @@ import pandas as pd
 import torch
 from torch import distributed as dist
 
-from ml.data import IdMap, load_ratings, split_random
+from ml.data import (
+    IdMap,
+    RatingsError,
+    Reader,
+    describe_ratings,
+    load_ratings,
+    pair_sample,
+    split_random,
+)
 from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE, neighbour_numbers
 from ml.types import TrainConfig, TrainResult
 
 __all__ = ["TrainConfig", "TrainResult", "train"]
@@ -160,7 +169,22 @@ def _fit_mf(
     return model.eval(), epochs
 
 
-def _fit_ranker(data: _Encoded, n_users: int, n_items: int, config: TrainConfig) -> EASE:
+def _fit_ranker(
+    data: _Encoded, n_users: int, n_items: int, config: TrainConfig
+) -> EASE | SparseEASE:
+    if config.ranker == "sparse":
+        return SparseEASE.fit(
+            users=data.users,
+            items=data.items,
+            n_items=n_items,
+            min_support=config.ease_min_support,
+            lam=config.ease_lambda,
+            dropout=config.ease_dropout,
+            topk=config.ease_topk,
+            select_power=config.ease_select_power,
+            world=_world(),
+            all_reduce=_all_reduce,
+        )
     counts = torch.bincount(data.items, minlength=n_items)
     kept = counts >= config.ease_min_support
     return EASE.fit(
@@ -247,7 +271,7 @@ def _predict(model: MatrixFactorization, data: _Encoded, chunk: int = 1_000_000)
 
 def _fit_alpha(
     model: MatrixFactorization,
-    ranker: EASE,
+    ranker: EASE | SparseEASE,
     fit: _Encoded,
     val: _Encoded,
     n_users: int,
@@ -255,7 +279,17 @@ def _fit_alpha(
 ) -> float:
     """Least-squares weight of the neighbour correction on the validation ratings."""
     residuals = fit.ratings - _predict(model, fit)
-    num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
+    if isinstance(ranker, SparseEASE):
+        num, den = neighbour_numbers(
+            ranker,
+            fit_users=fit.users,
+            fit_items=fit.items,
+            residuals=residuals,
+            query_users=val.users,
+            query_items=val.items,
+        )
+    else:
+        num, den = _neighbour_numbers(ranker, fit, residuals, val, n_users)
     corr = num / (den + beta)
     target = val.ratings - _predict(model, val)
     denom = float((corr * corr).sum())
@@ -270,12 +304,21 @@ def _encode(frame: pd.DataFrame, users: IdMap, movies: IdMap) -> _Encoded:
     )
 
 
-def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None) -> TrainResult:
+def train(
+    ratings: pd.DataFrame | str | Path,
+    config: TrainConfig | None = None,
+    *,
+    reader: Reader | None = None,
+) -> TrainResult:
     """Fit the rating model (early-stopped on a validation carve-out, then refit on everything),
-    the ranker, and the weight of the ranker-neighbour correction of predicted stars."""
+    the ranker, and the weight of the ranker-neighbour correction of predicted stars.
+
+    `ratings` is a DataFrame (userId, movieId, rating[, timestamp]) or a path read with `reader`
+    (see `ml.data.load_ratings`); bad input raises `ml.data.RatingsError`.
+    """
     config = config or TrainConfig()
     start = time.perf_counter()
-    frame = load_ratings(ratings)
+    frame = load_ratings(ratings, reader=reader)
     users, movies = (
         IdMap(frame["userId"].to_numpy()),
         IdMap(frame["movieId"].to_numpy()),
@@ -283,6 +326,11 @@ def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None)
     n_users, n_items = len(users), len(movies)
     full = _encode(frame, users, movies)
     fit_part, val_part = split_random(frame, test_fraction=config.val_fraction, seed=config.seed)
+    if len(val_part) == 0 or len(fit_part) == 0:
+        raise RatingsError(
+            f"{len(frame)} ratings are too few to hold out val_fraction={config.val_fraction:g} "
+            "for validation"
+        )
     fit, val = _encode(fit_part, users, movies), _encode(val_part, users, movies)
     history: list[dict[str, float]] = []
     model, best_epoch = _fit_mf(
@@ -327,4 +375,6 @@ def train(ratings: pd.DataFrame | str | Path, config: TrainConfig | None = None)
         metrics=metrics,
         data_cutoff=int(frame["timestamp"].max()),
         train_seconds=time.perf_counter() - start,
+        data=describe_ratings(frame),
+        trained_pairs=pair_sample(frame),
     )

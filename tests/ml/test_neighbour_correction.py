@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 import torch
 
 from ml.data import IdMap, split_random
 from ml.recommender import Recommender
+from ml.sparse_ease import neighbour_numbers
 from ml.train import TrainConfig, TrainResult, _encode, _fit_ranker, _neighbour_numbers
 
 
@@ -15,15 +18,31 @@ def test_batched_neighbour_sums_match_brute_force(
     users, movies = IdMap(ratings.userId), IdMap(ratings.movieId)
     fit_df, query_df = split_random(ratings, test_fraction=0.2, seed=1)
     fit, query = _encode(fit_df, users, movies), _encode(query_df, users, movies)
-    ranker = _fit_ranker(fit, len(users), len(movies), small_config)
     residuals = torch.linspace(-1.0, 1.0, len(fit.ratings))
-    num, den = _neighbour_numbers(ranker, fit, residuals, query, len(users))
-    bp = ranker.weights.clamp(min=0)
-    for q in range(len(query.users)):
-        mine = (fit.users == query.users[q]) & (ranker.position[fit.items] >= 0)
-        col = bp[ranker.position[fit.items[mine]], ranker.position[query.items[q]]]
-        assert float(num[q]) == pytest.approx(float(residuals[mine] @ col), abs=1e-5)
-        assert float(den[q]) == pytest.approx(float(col.sum()), abs=1e-5)
+    for kind in ("dense", "sparse"):
+        config = dataclasses.replace(small_config, ranker=kind, ease_topk=10)
+        ranker = _fit_ranker(fit, len(users), len(movies), config)
+        if kind == "dense":
+            num, den = _neighbour_numbers(ranker, fit, residuals, query, len(users))
+        else:
+            num, den = neighbour_numbers(
+                ranker,
+                fit_users=fit.users,
+                fit_items=fit.items,
+                residuals=residuals,
+                query_users=query.users,
+                query_items=query.items,
+            )
+        for q in range(len(query.users)):
+            mine = (fit.users == query.users[q]) & (ranker.position[fit.items] >= 0)
+            col = torch.tensor(
+                [
+                    max(float(ranker.contributions(fit.items[[j]], int(query.items[q]))[0]), 0.0)
+                    for j in torch.nonzero(mine).flatten().tolist()
+                ]
+            )
+            assert float(num[q]) == pytest.approx(float(residuals[mine] @ col), abs=1e-5)
+            assert float(den[q]) == pytest.approx(float(col.sum()), abs=1e-5)
 
 
 def test_correction_is_part_of_served_predictions(

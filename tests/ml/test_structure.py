@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CLI_MODULES = {"ml.train.__main__", "ml.evaluate.__main__"}
+CLI_MODULES = {"ml.train.__main__", "ml.evaluate.__main__", "ml.registry", "ml.tune"}
 
 
 def test_the_ml_core_imports_without_django() -> None:

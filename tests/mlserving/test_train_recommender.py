@@ -1,4 +1,5 @@
 import io
+import json
 from decimal import Decimal
 
 import numpy as np
@@ -148,3 +149,40 @@ def test_deployment_pushes_to_recently_active_users(
 def test_if_missing_on_an_empty_database_is_not_an_error(db, model_dir):
     assert "No model deployed" in _run("--if-missing")
     assert deployed_version(model_dir) is None
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("--set=dim=0", "dim must be at least 1"),
+        ("--set=refit=maybe", "refit must be true or false"),
+        ("--set=val_fraction=0", "val_fraction must be between 0 and 1"),
+        ("--set=epochs=0", "epochs must be at least 1"),
+        ("--holdout=0", "holdout fraction"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(planted, model_dir, option, message):
+    with pytest.raises(CommandError, match=message) as raised:
+        _run(option)
+    assert raised.value.returncode == 2
+    assert deployed_version(model_dir) is None
+
+
+def test_dry_run_saves_the_candidate_undeployed_for_promoting_later(planted, model_dir):
+    from ml.registry import main as registry_main
+
+    _run()
+    first = deployed_version(model_dir)
+    output = _run("--dry-run", *WORSE)
+    assert "Dry run: saved" in output
+    assert "the gate would refuse it: RMSE" in output
+    assert deployed_version(model_dir) == first
+    (candidate,) = {p.name for p in model_dir.iterdir() if p.is_dir()} - {first}
+    manifest = json.loads((model_dir / candidate / "manifest.json").read_text())
+    assert set(manifest["served"]["holdout"]) >= {"rmse", "ndcg@10"}
+    assert manifest["training_data"]["excludes_holdout"]["fraction"] == 0.1
+
+    assert registry_main(["--models", str(model_dir), "promote", candidate, "--force"]) == 0
+    assert deployed_version(model_dir) == candidate
+    assert registry_main(["--models", str(model_dir), "rollback"]) == 0
+    assert deployed_version(model_dir) == first

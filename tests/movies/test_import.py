@@ -13,6 +13,7 @@ from django.core.management import call_command
 from accounts.models import User
 from movies.management.commands import load_demo_data
 from movies.models import CastCredit, Genre, Keyword, Movie, Person, Rating
+from social.models import Friendship
 from tests.factories import MovieFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -184,12 +185,17 @@ def test_load_demo_data_fills_an_empty_database(db, monkeypatch, tmp_path):
     (tmp_path / "tmdb").mkdir()
     with gzip.open(tmp_path / "tmdb" / "movies.jsonl.gz", "wb") as packed:
         packed.write(TMDB_FILE.read_bytes())
+    (tmp_path / "social").mkdir()
+    (tmp_path / "social" / "friendships.csv").write_text("userId,friendUserId\n1,2\n")
     monkeypatch.setattr(load_demo_data, "DEMO_DIR", tmp_path)
     out = StringIO()
     call_command("load_demo_data", "--no-progress", stdout=out)
     assert Movie.objects.count() == 5
     assert Movie.objects.get(pk=1).overview.startswith("Led by Woody")
     assert "Demo data loaded" in out.getvalue()
+    # The synthetic demo friendships, between the imported MovieLens users 1 and 2.
+    friendship = Friendship.objects.get()
+    assert {friendship.user_low.movielens_id, friendship.user_high.movielens_id} == {1, 2}
 
 
 def test_load_demo_data_does_nothing_when_movies_exist(db):
@@ -204,6 +210,7 @@ def test_demo_data_is_in_the_repository():
     demo = load_demo_data.DEMO_DIR
     for name in ("movies", "links", "ratings", "tags"):
         assert (demo / "ml-latest-small" / f"{name}.csv.gz").is_file()
+    assert (demo / "social" / "friendships.csv").is_file()
     assert (demo / "ml-latest-small" / "README.txt").is_file()
     assert (demo / "tmdb" / "movies.jsonl.gz").is_file()
 

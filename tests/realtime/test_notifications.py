@@ -257,6 +257,7 @@ def test_layer_message_keeps_event_and_data_and_carries_the_frame(
 
     (message,) = layer_listener.drain(f"user.{live_user.id}")
     frame = json.loads(message.pop("text"))
+    assert isinstance(message.pop("published_at"), float)  # publish-to-send latency (metrics)
     assert message == {
         "type": "notification.push",
         "event": "friend.removed",

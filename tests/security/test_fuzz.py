@@ -5,7 +5,9 @@ Bearer token from a real login, then a bounded, derandomized set of generated re
 and invalid) through Django's WSGI handler in this process, so the test database is shared.
 Checks: schemathesis's defaults (no 5xx, status codes, content types, bodies and headers as
 documented, invalid data rejected, valid data accepted, 405 for undocumented methods) plus
-`ignored_auth` (the same request without or with a bad token is refused) and `use_after_free`.
+`ignored_auth` (the same request without or with a bad token is refused), `use_after_free`, and
+`schema_is_complete`: every required header of the documented answer is there and parses, and the
+body has every required field and no field the schema leaves out (tests/openapi_contract.py).
 """
 
 import os
@@ -20,7 +22,11 @@ from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import ignored_auth, use_after_free
+from schemathesis.specs.openapi.checks import (
+    ignored_auth,
+    response_headers_conformance,
+    use_after_free,
+)
 
 from accounts.models import User
 from tests.factories import (
@@ -33,6 +39,7 @@ from tests.factories import (
     UserFactory,
     WatchlistItemFactory,
 )
+from tests.openapi_contract import ResponseChecker
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +50,16 @@ WORKFLOWS = int(os.environ.get("FUZZ_WORKFLOWS", "40"))
 
 # Valid by the schema but refused by rules no JSON Schema can state, as API.md specifies:
 # weak, common or user-like passwords, birth dates in the future, names already taken, a
-# friend request to yourself or blocking yourself, a feed cursor that is not an item id, an
-# address Django's email validator refuses, a reset link the server never mailed.
-# For these operations a 400 is an acceptable answer to valid data.
+# friend request to yourself or blocking yourself, group picks naming someone who is not a
+# friend, a feed cursor that is not an item id, an address Django's email validator refuses, a
+# reset link the server never mailed. For these operations a 400 is an acceptable answer to
+# valid data.
 BUSINESS_RULE_400 = [
     "/api/user/signup/",
     "/api/user/update/",
     "/api/send-friend-request/{to_user_id}/",
+    "/api/movie/search/",  # POST: `title` in the query string or the body, one of them
+    "/api/recommendations/group/",
     "/api/user/{user_id}/block/",  # blocking yourself
     "/api/feed/",  # a `before` the server never issued
     "/api/user/password-reset/",  # addresses valid by `format: email` that Django refuses
@@ -71,6 +81,27 @@ CONFIG = SchemathesisConfig.from_dict(
     }
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), config=CONFIG)
+CONTRACT = ResponseChecker(schema.raw_schema)
+
+
+def schema_is_complete(ctx, response, case):
+    """The answer carries what the schema promises and nothing it leaves out: a client generated
+    from the schema can read every field and header, and none is typed optional in vain."""
+    if response.request.method.upper() != case.operation.method.upper():
+        return  # a probe with another method (405 and OPTIONS: schemathesis's own checks)
+    headers = {name: ", ".join(values) for name, values in response.headers.items()}
+    problems = CONTRACT.problems(
+        case.operation.method.upper(),
+        case.operation.path,
+        response.status_code,
+        headers,
+        response.content,
+    )
+    if problems:
+        raise AssertionError("; ".join(problems))
+
+
+CHECKS = [response_headers_conformance, schema_is_complete, ignored_auth, use_after_free]
 
 
 @contextmanager
@@ -184,7 +215,7 @@ def prepare(case, alice: Alice) -> None:
 def test_api_conforms_to_its_schema(case, alice):
     prepare(case, alice)
     with connection_kept():
-        case.call_and_validate(additional_checks=[ignored_auth, use_after_free])
+        case.call_and_validate(additional_checks=CHECKS)
 
 
 def test_api_workflows(alice):
@@ -213,9 +244,7 @@ def test_api_workflows(alice):
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             with connection_kept():  # the auth checks send probes of their own
-                super().validate_response(
-                    response, case, additional_checks=[ignored_auth, use_after_free], **kwargs
-                )
+                super().validate_response(response, case, additional_checks=CHECKS, **kwargs)
 
     Workflow.run(
         settings=settings(

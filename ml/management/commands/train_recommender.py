@@ -41,6 +41,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--force", action="store_true", help="deploy even if worse")
         parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="train, score and save the candidate but do not deploy it "
+            "(promote it later: python -m ml.registry promote VERSION)",
+        )
+        parser.add_argument(
             "--output-dir", help="artifact root with the CURRENT pointer [settings.ML_MODEL_DIR]"
         )
         parser.add_argument("--quick", action="store_true", help="the fast preset (see QUICK)")
@@ -89,7 +95,9 @@ class Command(BaseCommand):
                 max_rmse=options["max_rmse"],
             )
         except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(str(exc), returncode=2) from exc
+        if options["dry_run"] and options["if_missing"]:
+            raise CommandError("--dry-run and --if-missing do not go together", returncode=2)
         if options["threads"]:
             torch.set_num_threads(options["threads"])
         config = self._config(TrainConfig, options)
@@ -147,15 +155,32 @@ class Command(BaseCommand):
             {"mf": result.model.state_dict(), "ranker": result.ranker.state_dict()}
         )
         reasons = policy.reasons(candidate_scores, deployed_scores, parameters=parameters)
-        if reasons and not options["force"]:
+        if parameters:
+            raise CommandError("Not deployed: " + "; ".join(reasons))  # never saved, even forced
+        if reasons and not options["force"] and not options["dry_run"]:
             raise CommandError("Not deployed: " + "; ".join(reasons))
-        if reasons:
+        if reasons and not options["dry_run"]:
             self.stdout.write("Deploying anyway (--force): " + "; ".join(reasons))
 
         from ml.artifacts import save_artifact
 
         out.mkdir(parents=True, exist_ok=True)
-        path = save_artifact(out, result=result, metrics=metrics)
+        path = save_artifact(
+            out,
+            result=result,
+            metrics=metrics,
+            served={"holdout": candidate_scores} if candidate_scores else {},
+            training={"source": "database", "excludes_holdout": holdout.describe()},
+        )
+        if options["dry_run"]:
+            verdict = (
+                ("the gate would refuse it: " + "; ".join(reasons))
+                if reasons
+                else ("the gate would deploy it")
+            )
+            message = f"Dry run: saved {path.name} in {out}, not deployed ({verdict})."
+            self.stdout.write(self.style.SUCCESS(message))
+            return
         deploy(out, path.name, note="forced" if reasons else "")
         elapsed = time.perf_counter() - started
         self.stdout.write(
@@ -172,15 +197,17 @@ class Command(BaseCommand):
             name, sep, raw = item.partition("=")
             name = name.strip().replace("-", "_")
             if not sep or name not in config_class.field_names():
-                raise CommandError(f"--set {item!r}: expected FIELD=VALUE with a TrainConfig field")
+                raise CommandError(
+                    f"--set {item!r}: expected FIELD=VALUE with a TrainConfig field", returncode=2
+                )
             try:
                 values[name] = config_class.parse_value(name, raw)
             except ValueError as exc:
-                raise CommandError(f"--set {item!r}: {exc}") from exc
+                raise CommandError(f"--set {item!r}: {exc}", returncode=2) from exc
         try:
             return config_class(**values)
         except ValueError as exc:
-            raise CommandError(f"--set: {exc}") from exc
+            raise CommandError(f"--set: {exc}", returncode=2) from exc
 
     def _deployed_scores(
         self,

@@ -13,7 +13,8 @@ DEMO_DIR = Path(settings.BASE_DIR) / "data" / "demo"
 
 class Command(BaseCommand):
     help = (
-        "Load the bundled demo data (MovieLens ml-latest-small + TMDb metadata, data/demo/) "
+        "Load the bundled demo data (MovieLens ml-latest-small + TMDb metadata + synthetic "
+        "friendships, data/demo/) "
         "into an empty database; does nothing when movies already exist."
     )
 
@@ -31,6 +32,12 @@ class Command(BaseCommand):
         )
         call_command(
             "import_tmdb", str(DEMO_DIR / "tmdb" / "movies.jsonl.gz"), *flags, stdout=self.stdout
+        )
+        # Synthetic friendships among the MovieLens users (data/demo/social/README.md).
+        call_command(
+            "load_demo_friendships",
+            str(DEMO_DIR / "social" / "friendships.csv"),
+            stdout=self.stdout,
         )
         elapsed = time.perf_counter() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded in {elapsed:.1f} s"))

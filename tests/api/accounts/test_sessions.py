@@ -111,3 +111,40 @@ def test_password_change_ends_every_other_session(api_client, user, password):
     # The session that changed the password carries on with fresh cookies.
     assert api_client.get("/api/user/profile/").status_code == 200
     assert login(APIClient(), "Brand-New-Secret-99")
+
+
+def test_refresh_errors_say_what_is_wrong(api_client, user, password):
+    _, refresh = login(api_client, password)
+    first = APIClient().post("/api/token/refresh/", {"refresh": refresh}, format="json")
+    assert first.status_code == 200
+
+    for token, message in [
+        ("not-a-token", "Refresh token is invalid or expired."),
+        (refresh, "Refresh token is invalid or expired."),  # blacklisted by the rotation
+    ]:
+        response = APIClient().post("/api/token/refresh/", {"refresh": token}, format="json")
+        assert response.status_code == 401
+        assert response.json() == {"message": message}
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logout_ends_sockets_only_once_the_refresh_token_is_dead(api_client, user, password):
+    """A tab whose socket closes reconnects at once: by then its refresh token must be refused."""
+    from django.db import transaction
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    from accounts.hooks import sessions_ended
+
+    login(api_client, password)
+    seen: list[bool] = []
+
+    def on_sessions_ended(*, user_id: int) -> None:  # where realtime closes the sockets
+        transaction.on_commit(lambda: seen.append(BlacklistedToken.objects.exists()))
+
+    sessions_ended.register(on_sessions_ended)
+    try:
+        assert api_client.post("/api/user/logout/").status_code == 200
+    finally:
+        sessions_ended.unregister(on_sessions_ended)
+    assert seen == [True]

@@ -42,3 +42,13 @@ def test_tests_run_on_the_database_that_database_url_names():
     url = os.environ.get("DATABASE_URL", "")
     expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
+
+
+@pytest.mark.parametrize("path", ["/api/movie/abc/", "/api/no-such-thing", "/api/user/1/nope/"])
+def test_unknown_api_path_is_json_404_with_debug_on(api_client, settings, path):
+    settings.DEBUG = True  # the embedded default (settings.local): Django's HTML 404 otherwise
+
+    response = api_client.post(path) if path.endswith("nope/") else api_client.get(path)
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Resource not found"}

@@ -1,0 +1,45 @@
+"""gunicorn for the `web` service: HTTP only (WebSockets go to the `ws` service, daphne).
+
+    gunicorn -c deploy/gunicorn.conf.py mcbackend.wsgi:application
+
+Sync workers: nginx buffers requests and responses, so a slow client never holds a worker.
+WEB_WORKERS processes per container (default 2: one per core of a 2-core host).
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))  # 0: workers are not recycled
+max_requests_jitter = max_requests // 10
+# nginx writes the access log (the address it saw, $remote_addr); gunicorn logs errors only.
+# GUNICORN_ACCESS_LOG=- turns gunicorn's on, with nginx's X-Real-IP as the client address.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%({x-real-ip}i)s "%(r)s" %(s)s %(b)s %(M)sms'
+errorlog = "-"
+forwarded_allow_ips = ""  # never trust X-Forwarded-* for wsgi.url_scheme; Django reads them
+
+# Prometheus (mcbackend/metrics.py): the workers of one container share their counters through
+# files in PROMETHEUS_MULTIPROC_DIR, so /metrics on any of them reports the whole container.
+_metrics_dir = Path(
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"mc-metrics-{os.getpid()}")
+    )
+)
+
+
+def on_starting(server: object) -> None:
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server: object, worker: object) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -1,0 +1,462 @@
+"""The home page's rows (API.md part two, "Home page"), computed from the database and the model.
+
+`home_rows_compute` builds every row at the largest per-row limit, already rendered (plain
+dicts); `home.services` keeps the result per user in the cache and slices it per request. A
+fixed number of queries whatever the number of ratings, friends or rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Avg, Count, FloatField, Q, Sum, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.serializers import UserSummaryOutputSerializer
+from ml.loader import get_recommender
+from movies.models import Movie, Rating
+from movies.selectors import (
+    SUMMARY_FIELDS,
+    movie_popular_queryset,
+    movie_similar_content_based,
+)
+from movies.serializers import MovieSummaryOutputSerializer
+from social.selectors import friends_of
+
+if TYPE_CHECKING:  # torch comes with the first model (ml.loader), not with the URLconf
+    from ml.recommender import Recommender
+
+ROW_LIMIT_MAX = 50  # API.md: ?limit= per row, default 10, max 50
+BECAUSE_STARS = Decimal("3.5")  # top_picks' `because`: movies the user rated at least this
+BECAUSE_COUNT = 3
+LIKED_STARS = Decimal("4.0")  # because_you_liked seeds; friends' ratings that count
+SEED_ROWS = 2
+FRIENDS_SHOWN = 3  # friends named per movie in the friends row
+# Trending: the window widens 7 -> 30 -> 365 days -> all time (None) while it holds fewer
+# than TRENDING_MIN_RATINGS ratings.
+TRENDING_WINDOWS: tuple[int | None, ...] = (7, 30, 365, None)
+TRENDING_MIN_RATINGS = 50
+TRENDING_TITLES = {
+    7: "Trending this week",
+    30: "Trending this month",
+    365: "Trending this year",
+    None: "Trending of all time",
+}
+# Shared by every user (cached TRENDING_CACHE_SECONDS): more candidates than a row holds, so
+# each user's row is still full after their own rated movies are dropped.
+TRENDING_CANDIDATES = 300
+TRENDING_CACHE_KEY = "home:trending"
+
+
+def _explain() -> ModuleType:
+    """ml.explain, imported on first use: it brings torch (loaded with the first model)."""
+    from ml import explain
+
+    return explain
+
+
+@dataclass
+class _Row:
+    key: str
+    title: str
+    reason: dict[str, Any]
+    movie_ids: list[int]
+    movie_reasons: list[dict[str, Any]]
+
+
+def _known_count(recommender: Recommender | None, rated: dict[int, Decimal]) -> int:
+    if recommender is None:
+        return 0
+    return sum(1 for movie_id in rated if recommender.knows_movie(movie_id))
+
+
+def _top_picks(recommender: Recommender, rated: dict[int, Decimal], titles: dict[int, str]) -> _Row:
+    stars = {movie_id: float(value) for movie_id, value in rated.items()}
+    # The same ranking as GET /api/user/movies/ (ml.selectors), with spare ids for movies
+    # removed from the catalogue since training.
+    ranked = recommender.recommend(ratings=stars, k=ROW_LIMIT_MAX + 10, exclude=rated.keys())
+    picks = [movie_id for movie_id, _ in ranked]
+    liked = [movie_id for movie_id, value in rated.items() if value >= BECAUSE_STARS]
+    because = _explain().pick_contributions(
+        recommender, ratings=stars, picks=picks, among=liked, k=BECAUSE_COUNT
+    )
+    return _Row(
+        key="top_picks",
+        title="Top picks for you",
+        reason={"type": "model", "model_version": recommender.version},
+        movie_ids=picks,
+        movie_reasons=[
+            {
+                "type": "model",
+                "because": [{"id": m, "title": titles[m]} for m in because[pick]],
+            }
+            for pick in picks
+        ],
+    )
+
+
+def _because_you_liked(
+    recommender: Recommender | None, seeds: list[tuple[int, str]], rated: dict[int, Decimal]
+) -> list[_Row]:
+    rows = []
+    for movie_id, title in seeds:
+        reason = {"type": "because_you_liked", "movie": {"id": movie_id, "title": title}}
+        ids: list[int] = []
+        if recommender is not None:
+            ids = _explain().item_neighbours(
+                recommender, movie_id=movie_id, k=ROW_LIMIT_MAX, exclude=rated.keys()
+            )
+        if not ids:  # a movie the model does not know: its content neighbours
+            movie = Movie(pk=movie_id)
+            extra = movie_similar_content_based(movie=movie, limit=ROW_LIMIT_MAX + len(rated))
+            ids = [m.pk for m in extra if m.pk not in rated][:ROW_LIMIT_MAX]
+        rows.append(
+            _Row(
+                key="because_you_liked",
+                title=f"Because you liked {title}",
+                reason=reason,
+                movie_ids=ids,
+                movie_reasons=[reason] * len(ids),
+            )
+        )
+    return rows
+
+
+def friend_ids_for_home(*, user: User) -> list[int]:
+    """Whose ratings the friends row and group picks may use: the user's friends."""
+    friends = friends_of(user=user)
+    # Blocks (API.md part two): exclude blocked users here, e.g.
+    # friends = friends.exclude(pk__in=blocked_user_ids(user=user))
+    return list(friends.values_list("pk", flat=True))
+
+
+def _friends(*, user: User) -> _Row:
+    friend_ids = friend_ids_for_home(user=user)
+    liked = Rating.objects.filter(user_id__in=friend_ids, value__gte=LIKED_STARS).exclude(
+        movie_id__in=Rating.objects.filter(user=user).values("movie_id")
+    )
+    top = list(
+        liked.values("movie_id")
+        .annotate(n=Count("user_id"), mean=Avg("value"))
+        .order_by("-n", "-mean", "movie_id")
+        .values_list("movie_id", "n")[:ROW_LIMIT_MAX]
+    )
+    counts = dict(top)
+    names: dict[int, list[dict[str, Any]]] = {movie_id: [] for movie_id in counts}
+    # Who to name: the friends who rated it highest, then alphabetically.
+    credits = (
+        liked.filter(movie_id__in=list(counts))
+        .select_related("user")
+        .only("movie_id", "value", "user__id", "user__username")
+        .order_by("movie_id", "-value", "user__username", "user_id")
+    )
+    for rating in credits:
+        shown = names[rating.movie_id]
+        if len(shown) < FRIENDS_SHOWN:
+            shown.append(dict(UserSummaryOutputSerializer(rating.user).data))
+    ids = [movie_id for movie_id, _ in top]
+    return _Row(
+        key="friends",
+        title="Popular with your friends",
+        reason={"type": "friends"},
+        movie_ids=ids,
+        movie_reasons=[{"type": "friends", "friends": names[m], "count": counts[m]} for m in ids],
+    )
+
+
+def trending_candidates() -> tuple[int | None, list[tuple[int, int]]]:
+    """(window in days or None for all time, [(movie id, ratings in it)] best first), shared by
+    every user and cached for TRENDING_CACHE_SECONDS."""
+    cached = cache.get(TRENDING_CACHE_KEY)
+    if cached is not None:
+        return cached["days"], [tuple(pair) for pair in cached["movies"]]
+    now = timezone.now()
+    bounded = [days for days in TRENDING_WINDOWS if days is not None]
+    in_window = {
+        f"d{days}": Count("pk", filter=Q(timestamp__gte=now - timedelta(days=days)))
+        for days in bounded
+    }
+    totals = Rating.objects.aggregate(**in_window)
+    days = next((d for d in bounded if totals[f"d{d}"] >= TRENDING_MIN_RATINGS), None)
+    ratings = Rating.objects.all()
+    if days is not None:
+        ratings = ratings.filter(timestamp__gte=now - timedelta(days=days))
+    weight = float(settings.POPULAR_PRIOR_WEIGHT)
+    # Ties: the popular list's damped average, (sum + C*m) / (count + C).
+    totals = Movie.objects.aggregate(count=Sum("ratings_count"), total=Sum("ratings_sum"))
+    mean = float(totals["total"]) / totals["count"] if totals["count"] else 0.0
+    damped = (Cast("movie__ratings_sum", FloatField()) + Value(weight * mean)) / (
+        Cast("movie__ratings_count", FloatField()) + Value(weight)
+    )
+    top = list(
+        ratings.values("movie_id")
+        .annotate(n=Count("pk"), damped=damped)
+        .order_by("-n", "-damped", "movie_id")
+        .values_list("movie_id", "n")[:TRENDING_CANDIDATES]
+    )
+    cache.set(
+        TRENDING_CACHE_KEY,
+        {"days": days, "movies": top},
+        timeout=settings.HOME_TRENDING_CACHE_SECONDS,
+    )
+    return days, top
+
+
+def _trending(rated: dict[int, Decimal]) -> _Row:
+    days, candidates = trending_candidates()
+    picked = [(m, n) for m, n in candidates if m not in rated][:ROW_LIMIT_MAX]
+    return _Row(
+        key="trending",
+        title=TRENDING_TITLES[days],
+        reason={"type": "trending", "days": days},
+        movie_ids=[m for m, _ in picked],
+        movie_reasons=[{"type": "trending", "ratings": n} for _, n in picked],
+    )
+
+
+def _popular(*, user: User) -> tuple[_Row, list[Movie]]:
+    # The popular list's own selector, rated movies dropped (a subquery, not an id list).
+    movies = list(
+        movie_popular_queryset().exclude(
+            pk__in=Rating.objects.filter(user=user).values("movie_id")
+        )[:ROW_LIMIT_MAX]
+    )
+    reason = {"type": "popular"}
+    row = _Row(
+        key="popular",
+        title="Popular on MovieConnect",
+        reason=reason,
+        movie_ids=[m.pk for m in movies],
+        movie_reasons=[reason] * len(movies),
+    )
+    return row, movies
+
+
+def home_rows_compute(*, user: User) -> dict[str, Any]:
+    """Every row at ROW_LIMIT_MAX movies, rendered; `{"model_version", "rows"}`."""
+    recommender = get_recommender()
+    history = list(
+        Rating.objects.filter(user=user)
+        .order_by("-timestamp", "-id")
+        .values_list("movie_id", "value", "movie__title")
+    )
+    rated = {movie_id: value for movie_id, value, _ in history}
+    titles = {movie_id: title for movie_id, _, title in history}
+    personal = _known_count(recommender, rated) >= settings.ML_MIN_RATINGS
+    rows: list[_Row] = []
+    if personal and recommender is not None:
+        rows.append(_top_picks(recommender, rated, titles))
+    seeds = [(m, t) for m, v, t in history if v >= LIKED_STARS][:SEED_ROWS]
+    rows.extend(_because_you_liked(recommender, seeds, rated))
+    rows.append(_friends(user=user))
+    rows.append(_trending(rated))
+    popular_movies: list[Movie] = []
+    if not personal:
+        row, popular_movies = _popular(user=user)
+        rows.append(row)
+    wanted = {m for row in rows for m in row.movie_ids} - {m.pk for m in popular_movies}
+    by_pk = {m.pk: m for m in popular_movies}
+    by_pk.update(Movie.objects.only(*SUMMARY_FIELDS).in_bulk(wanted))
+    summaries = {
+        movie.pk: summary
+        for movie, summary in zip(
+            by_pk.values(),
+            MovieSummaryOutputSerializer(list(by_pk.values()), many=True).data,
+            strict=True,
+        )
+    }
+    rendered = []
+    for row in rows:
+        movies = []
+        for movie_id, reason in zip(row.movie_ids, row.movie_reasons, strict=True):
+            if movie_id not in summaries or movie_id in rated:  # gone, or (never) rated
+                continue
+            movies.append({**summaries[movie_id], "reason": reason})
+            if len(movies) == ROW_LIMIT_MAX:
+                break
+        if movies:
+            rendered.append(
+                {"key": row.key, "title": row.title, "reason": row.reason, "movies": movies}
+            )
+    return {"model_version": recommender.version if recommender else None, "rows": rendered}
+
+
+# ---------------------------------------------------------------- the rows, cached per user
+
+
+def home_rows_key(user_id: int) -> str:
+    return f"home:rows:{user_id}"
+
+
+def home_rows_for_user(*, user: User, limit: int) -> list[dict[str, Any]]:
+    """The rows with at most `limit` movies each, empty rows left out. Served from the cache
+    entry the last refresh stored (home.services) while the deployed model is the one it was
+    computed with; computed and stored here otherwise."""
+    recommender = get_recommender()
+    version = recommender.version if recommender is not None else None
+    entry = cache.get(home_rows_key(user.pk))
+    if entry is None or entry["model_version"] != version:
+        entry = home_rows_compute(user=user)
+        cache.set(home_rows_key(user.pk), entry, timeout=settings.HOME_ROWS_CACHE_SECONDS)
+    if limit <= 0:
+        return []
+    return [{**row, "movies": row["movies"][:limit]} for row in entry["rows"]]
+
+
+# ---------------------------------------------------------------- group picks
+
+GROUP_MAX_FRIENDS = 7
+# Candidates: movies with at least this many training ratings (predicted stars of thinly rated
+# movies are mostly their bias); measured in bench/home/group_quality.py.
+GROUP_MIN_SUPPORT = 10
+# score = mean - MISERY_WEIGHT * (mean - min) of the members' predicted stars.
+MISERY_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class GroupPick:
+    movie: Movie
+    score: float
+    predicted: list[float]  # per member, in `GroupPicks.members` order
+
+
+@dataclass(frozen=True)
+class GroupPicks:
+    members: list[User]
+    movies: list[GroupPick]
+
+
+def group_score(stars: np.ndarray) -> np.ndarray:
+    """Group score per movie from members x movies predicted stars (the README's formula)."""
+    mean = stars.mean(axis=0)
+    return mean - MISERY_WEIGHT * (mean - stars.min(axis=0))
+
+
+def _group_stars_without_model(
+    member_ratings: list[dict[int, float]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """No model deployed: every member gets the damped average plus their damped offset."""
+    rows = list(
+        Movie.objects.filter(ratings_count__gte=GROUP_MIN_SUPPORT).values_list(
+            "pk", "ratings_sum", "ratings_count"
+        )
+    )
+    ids = np.array([pk for pk, _, _ in rows], dtype=np.int64)
+    total = np.array([float(s) for _, s, _ in rows], dtype=np.float64)
+    count = np.array([c for _, _, c in rows], dtype=np.float64)
+    weight = float(settings.POPULAR_PRIOR_WEIGHT)
+    mean = total.sum() / count.sum() if len(rows) else 0.0
+    base = (total + weight * mean) / (count + weight)
+    position = {int(m): i for i, m in enumerate(ids.tolist())}
+    stars = np.empty((len(member_ratings), len(ids)), dtype=np.float32)
+    for row, ratings in enumerate(member_ratings):
+        known = [(position[m], v) for m, v in ratings.items() if m in position]
+        offset = 0.0
+        if known:
+            diffs = [v - base[i] for i, v in known]
+            offset = sum(diffs) / (len(known) + _explain().COLD_START_DAMPING)
+        stars[row] = np.clip(base + offset, 0.5, 5.0)
+    return ids, stars
+
+
+def member_stars_key(user_id: int) -> str:
+    return f"home:stars:{user_id}"
+
+
+_candidates_memo: list[tuple[Recommender, np.ndarray, np.ndarray]] = []
+
+
+def _candidates(recommender: Recommender) -> tuple[np.ndarray, np.ndarray]:
+    """Group candidates (movies with GROUP_MIN_SUPPORT training ratings): their ids and their
+    positions in the model's order; computed once per loaded model."""
+    if _candidates_memo and _candidates_memo[0][0] is recommender:
+        return _candidates_memo[0][1], _candidates_memo[0][2]
+    explain = _explain()
+    positions = np.flatnonzero(explain.rating_counts(recommender) >= GROUP_MIN_SUPPORT)
+    ids = explain.movie_ids(recommender)[positions].astype(np.int64)
+    _candidates_memo[:] = [(recommender, ids, positions)]
+    return ids, positions
+
+
+def member_stars_compute(recommender: Recommender, ratings: dict[int, float]) -> np.ndarray:
+    """One member's predicted stars over the group candidates (float32), NaN where rated:
+    personal once the model knows ML_MIN_RATINGS of their movies, cold-start before."""
+    ids, positions = _candidates(recommender)
+    personal = _known_count(recommender, ratings) >= settings.ML_MIN_RATINGS
+    stars = _explain().member_stars(recommender, ratings=ratings, personal=personal)[positions]
+    stars[np.isin(ids, np.fromiter(ratings, dtype=np.int64, count=len(ratings)))] = np.nan
+    return stars.astype(np.float32)
+
+
+def _ratings_by_user(user_ids: list[int]) -> dict[int, dict[int, float]]:
+    ratings: dict[int, dict[int, float]] = {pk: {} for pk in user_ids}
+    rows = Rating.objects.filter(user_id__in=user_ids).values_list("user_id", "movie_id", "value")
+    for user_id, movie_id, value in rows:
+        ratings[user_id][movie_id] = float(value)
+    return ratings
+
+
+def member_stars_for(recommender: Recommender, user_ids: list[int]) -> np.ndarray:
+    """members x candidates predicted stars, NaN where that member rated the movie. Each
+    member's row comes from the cache (stored by the refresh after their last rating, dropped
+    when they rate) or is computed from their ratings (one query for all the missing ones)."""
+    keys = {pk: member_stars_key(pk) for pk in user_ids}
+    found = cache.get_many(list(keys.values()))
+    rows: dict[int, np.ndarray] = {}
+    for pk, key in keys.items():
+        entry = found.get(key)
+        if entry is not None and entry["model_version"] == recommender.version:
+            rows[pk] = np.frombuffer(entry["stars"], dtype=np.float32)
+    missing = [pk for pk in user_ids if pk not in rows]
+    if missing:
+        fresh = {}
+        for pk, ratings in _ratings_by_user(missing).items():
+            rows[pk] = member_stars_compute(recommender, ratings)
+            fresh[keys[pk]] = {"model_version": recommender.version, "stars": rows[pk].tobytes()}
+        cache.set_many(fresh, timeout=settings.HOME_ROWS_CACHE_SECONDS)
+    return np.stack([rows[pk] for pk in user_ids])
+
+
+def group_picks(*, user: User, friend_ids: list[int], limit: int) -> GroupPicks:
+    """Movies for `user` and `friend_ids` (already checked to be friends), best first by
+    `group_score`; never a movie any member rated."""
+    member_ids = [user.pk, *friend_ids]
+    by_pk = User.objects.only("id", "username").in_bulk(member_ids)
+    members = [by_pk[pk] for pk in member_ids if pk in by_pk]
+    recommender = get_recommender()
+    if recommender is None:
+        ratings = _ratings_by_user([m.pk for m in members])
+        ids, stars = _group_stars_without_model([ratings[m.pk] for m in members])
+        for row, member in enumerate(members):
+            stars[row, np.isin(ids, list(ratings[member.pk]))] = np.nan
+    else:
+        ids, _ = _candidates(recommender)
+        stars = member_stars_for(recommender, [m.pk for m in members])
+    allowed = ~np.isnan(stars).any(axis=0)  # rated by nobody in the group
+    ids, stars = ids[allowed], stars[:, allowed]
+    scores = group_score(stars)
+    n = min(limit + 10, len(ids))  # spare ids: movies gone from the catalogue drop out
+    if n <= 0 or limit <= 0:
+        return GroupPicks(members=members, movies=[])
+    top = np.argpartition(-scores, n - 1)[:n]
+    top = top[np.lexsort((ids[top], -scores[top]))]
+    movies = Movie.objects.only(*SUMMARY_FIELDS).in_bulk(ids[top].tolist())
+    picks = [
+        GroupPick(
+            movie=movies[int(ids[i])],
+            score=float(scores[i]),
+            predicted=[float(v) for v in stars[:, i]],
+        )
+        for i in top
+        if int(ids[i]) in movies
+    ]
+    return GroupPicks(members=members, movies=picks[:limit])

@@ -1,0 +1,96 @@
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import UserSummaryOutputSerializer
+from home.selectors import friend_ids_for_home, group_picks, home_rows_for_user
+from home.serializers import (
+    GroupPicksInputSerializer,
+    GroupPicksOutputSerializer,
+    HomeRowOutputSerializer,
+)
+from mcbackend.api import ArrayLimitOffsetPagination
+from movies.serializers import MovieSummaryOutputSerializer
+
+
+class RowLimitPagination(ArrayLimitOffsetPagination):
+    """Only `limit` is read: movies per row (default 10, clamped to 50; bad values 400)."""
+
+    default_limit = 10
+    max_limit = 50
+
+
+def _limit_parameter(what: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 0, "maximum": 10**12 - 1},
+        required=False,
+        allow_blank=True,
+        description=f"{what} (default 10; values above 50 are clamped).",
+    )
+
+
+BAD_LIMIT = OpenApiResponse(description='`limit` is not a non-negative integer: `{"limit": [..]}`.')
+
+
+class HomeRowsView(APIView):
+    @extend_schema(
+        summary="The home page's rows, each movie with its reason",
+        description="Rows best first: top_picks, because_you_liked (up to two), friends, "
+        "trending, popular (only while the model cannot personalise). Rows with no movies are "
+        "left out; no row holds a movie the user rated.",
+        parameters=[_limit_parameter("Movies per row")],
+        responses={
+            200: HomeRowOutputSerializer(many=True),
+            400: BAD_LIMIT,
+            401: OpenApiResponse(description="Not signed in."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        limit = RowLimitPagination().get_limit(request)
+        return Response(home_rows_for_user(user=request.user, limit=limit))
+
+
+class GroupPicksView(APIView):
+    @extend_schema(
+        summary="Movies for you and up to 7 friends (movie night)",
+        request=GroupPicksInputSerializer,
+        parameters=[_limit_parameter("How many movies")],
+        responses={
+            200: GroupPicksOutputSerializer,
+            400: OpenApiResponse(
+                description='`{"user_ids": [message]}`: missing, empty, not a list of JSON '
+                "integers, more than 7 friends, or an id that is not a friend (unknown ids, "
+                'strangers and blocked users get the same message); or `{"limit": [...]}`.'
+            ),
+            401: OpenApiResponse(description="Not signed in."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        limit = RowLimitPagination().get_limit(request)
+        serializer = GroupPicksInputSerializer(
+            data=request.data,
+            context={"user": request.user, "friend_ids": friend_ids_for_home(user=request.user)},
+        )
+        serializer.is_valid(raise_exception=True)
+        picks = group_picks(
+            user=request.user, friend_ids=serializer.validated_data["user_ids"], limit=limit
+        )
+        member_ids = [member.pk for member in picks.members]
+        summaries = MovieSummaryOutputSerializer([p.movie for p in picks.movies], many=True).data
+        body = {
+            "members": UserSummaryOutputSerializer(picks.members, many=True).data,
+            "movies": [
+                {
+                    **summary,
+                    "score": round(pick.score, 3),
+                    "predicted": [
+                        {"user_id": user_id, "rating": round(stars, 1)}
+                        for user_id, stars in zip(member_ids, pick.predicted, strict=True)
+                    ],
+                }
+                for pick, summary in zip(picks.movies, summaries, strict=True)
+            ],
+        }
+        return Response(body)

@@ -1,0 +1,379 @@
+"""Sparse item-item ranking model: EASE/EDLAE restricted to each movie's top-k co-rated movies.
+
+EASE's closed form (B = I - P diag(1/diag P), P = (G + Lambda)^-1, G = X^T X) is, column by
+column, a ridge regression of "rated movie j" on every other movie with penalty
+Lambda_i = lambda + p/(1-p) G_ii (EDLAE's dropout penalty). Solving that regression over only the
+`topk` movies most co-rated with j gives a sparse B whose memory is n_movies * topk and whose
+training is two streaming passes over blocks of movies:
+
+1. Gram rows by blocks of movies from the user-sorted ratings (every co-rating pair enumerated,
+   temporaries bounded by `pair_budget`): keep, per movie j, its `topk` neighbours N_j (largest
+   G_ij / G_ii^select_power, never j) and the Gram values to them.
+2. A second walk over the same Gram rows copies G[N_j, N_j] exactly into an (n, topk, topk) buffer.
+3. Per movie a (topk x topk) Cholesky solve (G_NN + Lambda_N) b = G_Nj, batched, in float64.
+
+With topk at least the number of kept movies minus one the model is exactly EASE
+(tests/ml/test_sparse_ease.py). Cost: passes 1-2 are linear in the co-rating pairs (sum over users
+of their ratings squared) plus n * n_kept for the dense block rows; pass 3 is n * topk^3; memory
+n * topk^2 while training, n * topk * 16 bytes served.
+
+Serving folds a user in from the rated set, as EASE does: scores = x_u B, read from a CSR copy of
+B by rows (source movie -> the movies it predicts), so a request touches only its rated rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+PAIR_BUDGET = 24_000_000  # co-rating pairs enumerated at once in pass 1 (about 1 GB of temporaries)
+MAX_BLOCK = 256  # movies per block: a dense (block x kept movies) Gram slice
+
+
+class SparseEASE(nn.Module):
+    """Column form `neighbours`/`weights` ((kept, topk): target j <- its regressors), and the same
+    entries by source row (`row_ptr`, `row_targets`, `row_weights`) for scoring. Positions are
+    indices into `kept` (movies with enough training ratings); `position` maps item -> position."""
+
+    def __init__(self, *, n_items: int, n_kept: int, topk: int, nnz: int) -> None:
+        super().__init__()
+        self.n_items = n_items
+        self.register_buffer("kept", torch.zeros(n_kept, dtype=torch.long))
+        self.register_buffer("position", torch.full((n_items,), -1, dtype=torch.long))
+        self.register_buffer("neighbours", torch.zeros(n_kept, topk, dtype=torch.int32))
+        self.register_buffer("weights", torch.zeros(n_kept, topk))
+        self.register_buffer("row_ptr", torch.zeros(n_kept + 1, dtype=torch.long))
+        self.register_buffer("row_targets", torch.zeros(nnz, dtype=torch.int32))
+        self.register_buffer("row_weights", torch.zeros(nnz))
+        self.register_buffer("popularity", torch.zeros(n_items))
+        self.register_buffer("blend", torch.zeros(()))
+        self.register_buffer("alpha", torch.zeros(()))
+        self.register_buffer("beta", torch.tensor(0.1))
+
+    @classmethod
+    def from_state(cls, state: dict[str, torch.Tensor]) -> SparseEASE:
+        """An instance holding `state`'s own tensors (no copy: mapped tensors stay mapped)."""
+        n_kept, topk = state["neighbours"].shape
+        model = cls(
+            n_items=state["position"].numel(),
+            n_kept=n_kept,
+            topk=topk,
+            nnz=state["row_targets"].numel(),
+        )
+        model.load_state_dict(state, assign=True)
+        return model
+
+    # ---- training ------------------------------------------------------------------------
+
+    @classmethod
+    def fit(
+        cls,
+        *,
+        users: torch.Tensor,
+        items: torch.Tensor,
+        n_items: int,
+        min_support: int,
+        lam: float,
+        dropout: float,
+        topk: int,
+        select_power: float = 0.5,
+        pair_budget: int = PAIR_BUDGET,
+        world: tuple[int, int] = (0, 1),
+        all_reduce: Any = None,
+    ) -> SparseEASE:
+        """users, items: one (distinct) rating per entry, as dense indices."""
+        counts = torch.bincount(items, minlength=n_items)
+        kept = torch.nonzero(counts >= min_support).flatten()
+        m = len(kept)
+        position = torch.full((n_items,), -1, dtype=torch.long)
+        position[kept] = torch.arange(m)
+        k = max(1, min(topk, m - 1))
+        sel = position[items] >= 0
+        walker = _Walker(
+            users[sel],
+            position[items[sel]],
+            m,
+            pair_budget=pair_budget,
+            world=world,
+            all_reduce=all_reduce,
+        )
+        diag, nbr, rhs = _neighbour_pass(walker, k, select_power)
+        grams = _neighbourhood_grams(walker, nbr)
+        del walker
+        weights = _solve_pass(diag, nbr, rhs, grams, lam=lam, dropout=dropout)
+        del grams
+        model = cls(n_items=n_items, n_kept=m, topk=k, nnz=0)
+        model.kept = kept
+        model.position = position
+        model.neighbours = nbr.to(torch.int32)
+        model.weights = weights
+        model.popularity = counts.to(torch.float32)
+        model._build_rows()
+        return model
+
+    def _build_rows(self) -> None:
+        m, k = self.neighbours.shape
+        src = self.neighbours.reshape(-1).long()
+        tgt = torch.arange(m, dtype=torch.int32).repeat_interleave(k)
+        val = self.weights.reshape(-1)
+        keep = val != 0
+        src, tgt, val = src[keep], tgt[keep], val[keep]
+        order = torch.argsort(src, stable=True)
+        self.row_targets = tgt[order].contiguous()
+        self.row_weights = val[order].contiguous()
+        ptr = torch.zeros(m + 1, dtype=torch.long)
+        ptr[1:] = torch.cumsum(torch.bincount(src, minlength=m), 0)
+        self.row_ptr = ptr
+
+    # ---- serving ---------------------------------------------------------------------------
+
+    def _rows(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Entry indices of the rows `pos`, and which row (index into pos) each came from."""
+        starts, ends = self.row_ptr[pos], self.row_ptr[pos + 1]
+        lens = ends - starts
+        which = torch.repeat_interleave(torch.arange(len(pos)), lens)
+        offsets = torch.cumsum(lens, 0) - lens
+        idx = torch.arange(int(lens.sum())) - offsets[which] + starts[which]
+        return idx, which
+
+    def score(self, items: torch.Tensor) -> torch.Tensor:
+        """x_u B over all items for the rated `items` (items outside the kept set get -inf)."""
+        pos = self.position[items]
+        pos = pos[pos >= 0]
+        if len(pos) == 0:
+            return self.popularity.clone()
+        idx, _ = self._rows(pos)
+        kept_scores = torch.zeros(len(self.kept))
+        kept_scores.index_add_(0, self.row_targets[idx].long(), self.row_weights[idx])
+        out = torch.full((self.n_items,), float("-inf"))
+        out[self.kept] = kept_scores
+        return out
+
+    def correction(
+        self, items: torch.Tensor, residuals: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Neighbour correction (stars) of `targets` (default: every item) from one user's
+        residuals on rated `items`: alpha * sum_j B+[j,i] e_j / (sum_j B+[j,i] x_j + beta)."""
+        targets = torch.arange(self.n_items) if targets is None else targets
+        out = torch.zeros(len(targets))
+        pos = self.position[items]
+        known = pos >= 0
+        if not bool(known.any()) or float(self.alpha) == 0.0:
+            return out
+        m = len(self.kept)
+        e, x = torch.zeros(m + 1), torch.zeros(m + 1)  # slot m: "not rated"
+        e[pos[known]] = residuals[known]
+        x[pos[known]] = 1.0
+        tpos = self.position[targets]
+        has = tpos >= 0
+        nbr = self.neighbours[tpos[has]].long()
+        w = self.weights[tpos[has]].clamp(min=0)
+        num = (e[nbr] * w).sum(1)
+        den = (x[nbr] * w).sum(1) + self.beta
+        out[has] = self.alpha * num / den
+        return out
+
+    def item_neighbours(self, item: int, k: int) -> list[tuple[int, float]]:
+        """The movies whose ratings best predict `item` (item index, weight), largest weight
+        first, never `item` itself; [] outside the kept set."""
+        pos = int(self.position[item])
+        if pos < 0:
+            return []
+        w = self.weights[pos]
+        order = torch.argsort(w, descending=True, stable=True)
+        out = []
+        for p in order.tolist():
+            if float(w[p]) <= 0.0 or len(out) >= k:
+                break
+            j = int(self.kept[int(self.neighbours[pos, p])])
+            if j != item:
+                out.append((j, float(w[p])))
+        return out
+
+    def contributions(self, items: torch.Tensor, target: int) -> torch.Tensor:
+        """B[j, target] for each rated item j in `items` (0 where j is not a neighbour): the
+        terms of target's ranking score, which sum to score(items)[target]."""
+        out = torch.zeros(len(items))
+        tpos = int(self.position[target])
+        if tpos < 0:
+            return out
+        pos = self.position[items]
+        nbr, w = self.neighbours[tpos].long(), self.weights[tpos]
+        match = (pos[:, None] == nbr[None, :]) & (pos[:, None] >= 0)
+        return (match.to(w.dtype) * w[None, :]).sum(1)
+
+
+class _Walker:
+    """Blocks of Gram rows G[lo:hi, :] = X[:, lo:hi]^T X from the ratings, within a pair budget."""
+
+    def __init__(
+        self,
+        users: torch.Tensor,
+        cols: torch.Tensor,
+        m: int,
+        *,
+        pair_budget: int,
+        world: tuple[int, int],
+        all_reduce: Any,
+    ) -> None:
+        rank, size = world
+        if size > 1:  # each rank enumerates its users' pairs; the blocks are summed
+            mine = (users % size) == rank
+            users, cols = users[mine], cols[mine]
+        self.m, self.size, self.all_reduce = m, size, all_reduce
+        by_user = torch.argsort(users * m + cols)
+        u_sorted, self.c_by_user = users[by_user], cols[by_user]
+        n_users = int(users.max()) + 1 if len(users) else 1
+        per_user = torch.bincount(u_sorted, minlength=n_users)
+        self.user_ptr = torch.zeros(n_users + 1, dtype=torch.long)
+        self.user_ptr[1:] = torch.cumsum(per_user, 0)
+        by_col = torch.argsort(cols * n_users + users)
+        self.col_users = users[by_col]
+        self.col_ptr = torch.zeros(m + 1, dtype=torch.long)
+        self.col_ptr[1:] = torch.cumsum(torch.bincount(cols, minlength=m), 0)
+        pairs = torch.zeros(m, dtype=torch.long).index_add_(0, cols, per_user[users])
+        self.counts = torch.bincount(cols, minlength=m).to(torch.float32)
+        if size > 1:
+            pairs, self.counts = self._reduce(pairs), self._reduce(self.counts)
+        cum = torch.cumsum(pairs, 0)
+        self.bounds = [0]
+        while self.bounds[-1] < m:
+            lo = self.bounds[-1]
+            base = int(cum[lo - 1]) if lo else 0
+            hi = int(torch.searchsorted(cum, torch.tensor(base + pair_budget), right=True))
+            self.bounds.append(min(max(hi, lo + 1), lo + MAX_BLOCK, m))
+
+    def _reduce(self, t: torch.Tensor) -> torch.Tensor:
+        return self.all_reduce(t) if self.all_reduce is not None and self.size > 1 else t
+
+    def blocks(self) -> Iterator[tuple[int, int, torch.Tensor]]:
+        for lo, hi in itertools.pairwise(self.bounds):
+            gram = _block_gram(
+                lo, hi, self.m, self.col_ptr, self.col_users, self.user_ptr, self.c_by_user
+            )
+            yield lo, hi, self._reduce(gram)
+
+
+def _neighbour_pass(
+    walker: _Walker, k: int, select_power: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per movie: G_jj, its k neighbours (largest G_ij / G_jj^power, never itself), G to them."""
+    m = walker.m
+    diag = torch.zeros(m)
+    nbr = torch.zeros(m, k, dtype=torch.long)
+    rhs = torch.zeros(m, k)
+    scale = walker.counts.clamp(min=1) ** select_power
+    for lo, hi, gram in walker.blocks():
+        rows = torch.arange(hi - lo)
+        diag[lo:hi] = gram[rows, rows + lo]
+        sel = gram / scale if select_power else gram.clone()
+        sel[rows, rows + lo] = -1.0
+        _, i = torch.topk(sel, k, dim=1)
+        nbr[lo:hi] = i
+        rhs[lo:hi] = torch.gather(gram, 1, i)
+    return diag, nbr, rhs
+
+
+def _neighbourhood_grams(walker: _Walker, nbr: torch.Tensor, chunk: int = 65_536) -> torch.Tensor:
+    """G[N_j, N_j] for every movie j, exactly: a second walk over the Gram rows, each row a
+    copied into the slots (j, p) where a is j's p-th neighbour. (m, k, k) float32."""
+    m, k = nbr.shape
+    out = torch.zeros(m, k, k)
+    flat = nbr.reshape(-1)
+    order = torch.argsort(flat, stable=True)  # (j, p) slots grouped by the neighbour a
+    ptr = torch.zeros(m + 1, dtype=torch.long)
+    ptr[1:] = torch.cumsum(torch.bincount(flat, minlength=m), 0)
+    for lo, hi, gram in walker.blocks():
+        for start in range(int(ptr[lo]), int(ptr[hi]), chunk):
+            slots = order[start : min(start + chunk, int(ptr[hi]))]
+            j, p = slots // k, slots % k
+            out[j, p] = gram[(flat[slots] - lo)[:, None], nbr[j]]
+    return out
+
+
+def _block_gram(
+    lo: int,
+    hi: int,
+    m: int,
+    col_ptr: torch.Tensor,
+    col_users: torch.Tensor,
+    user_ptr: torch.Tensor,
+    c_by_user: torch.Tensor,
+) -> torch.Tensor:
+    """G[lo:hi, :] = X[:, lo:hi]^T X as a dense float32 (hi - lo, m) block."""
+    start, end = int(col_ptr[lo]), int(col_ptr[hi])
+    block_users = col_users[start:end]
+    local = torch.repeat_interleave(
+        torch.arange(hi - lo), col_ptr[lo + 1 : hi + 1] - col_ptr[lo:hi]
+    )
+    lens = user_ptr[block_users + 1] - user_ptr[block_users]
+    total = int(lens.sum())
+    if total == 0:
+        return torch.zeros(hi - lo, m)
+    which = torch.repeat_interleave(torch.arange(len(block_users)), lens)
+    offsets = torch.cumsum(lens, 0) - lens
+    src = torch.arange(total) - offsets[which] + user_ptr[block_users][which]
+    key = local[which] * m + c_by_user[src]
+    del src, which
+    return torch.bincount(key, minlength=(hi - lo) * m).view(hi - lo, m).to(torch.float32)
+
+
+def _solve_pass(
+    diag: torch.Tensor,
+    nbr: torch.Tensor,
+    rhs: torch.Tensor,
+    grams: torch.Tensor,
+    *,
+    lam: float,
+    dropout: float,
+    block: int = 1024,
+) -> torch.Tensor:
+    """Per movie j: (G_NN + diag(lam + p/(1-p) G_aa)) b = G_Nj over its neighbours N (float64)."""
+    m, k = nbr.shape
+    weights = torch.zeros(m, k)
+    penalty = (lam + dropout / (1.0 - dropout) * diag.double())[nbr]  # (m, k)
+    for lo in range(0, m, block):
+        hi = min(lo + block, m)
+        a = grams[lo:hi].double()
+        a.diagonal(dim1=1, dim2=2).add_(penalty[lo:hi])
+        chol, _ = torch.linalg.cholesky_ex(a)  # G_NN + penalty is positive definite
+        sol = torch.cholesky_solve(rhs[lo:hi].double()[:, :, None], chol)[:, :, 0]
+        weights[lo:hi] = sol.to(torch.float32)
+    return weights
+
+
+def neighbour_numbers(
+    ranker: SparseEASE,
+    *,
+    fit_users: torch.Tensor,
+    fit_items: torch.Tensor,
+    residuals: torch.Tensor,
+    query_users: torch.Tensor,
+    query_items: torch.Tensor,
+    chunk: int = 200_000,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each query rating (u, i): sum_j B+[j,i] e_uj and sum_j B+[j,i] over u's rated j,
+    by key lookups in the sorted fit ratings (linear in queries * topk)."""
+    n_items = ranker.n_items
+    keys = fit_users * n_items + fit_items
+    order = torch.argsort(keys)
+    keys, res = keys[order], residuals[order]
+    num, den = torch.zeros(len(query_users)), torch.zeros(len(query_users))
+    for lo in range(0, len(query_users), chunk):
+        qu, qi = query_users[lo : lo + chunk], query_items[lo : lo + chunk]
+        tpos = ranker.position[qi]
+        has = tpos >= 0
+        idx = torch.nonzero(has).flatten()
+        nbr_items = ranker.kept[ranker.neighbours[tpos[has]].long()]  # (q, k) item indices
+        w = ranker.weights[tpos[has]].clamp(min=0)
+        want = qu[has][:, None] * n_items + nbr_items
+        at = torch.searchsorted(keys, want).clamp(max=max(len(keys) - 1, 0))
+        found = (keys[at] == want) & (w > 0)
+        wf = w * found
+        num[lo + idx] = (torch.where(found, res[at], 0.0) * wf).sum(1)
+        den[lo + idx] = wf.sum(1)
+    return num, den
