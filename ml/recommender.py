@@ -206,7 +206,7 @@ class Recommender:
                     out[known] += self.ranker.correction(items, residuals, wanted)
             return out.clamp(MIN_STARS, MAX_STARS).tolist()
 
-    def similar(self, movie_id: int, *, k: int = 10, min_support: int = 5) -> list[int]:
+    def similar(self, movie_id: int, k: int = 10, *, min_support: int = 5) -> list[int]:
         """Nearest movies by item-embedding cosine, never itself; [] for unknown or thinly rated
         movies. (bench/ml/similar.py compares this with `similar_by_neighbours`; switch the
         served list only on its measured result.)"""
