@@ -86,6 +86,18 @@ class LogoutInputSerializer(serializers.Serializer):
     )
 
 
+class PasswordResetInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmInputSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="`uid` from the reset link.")
+    token = serializers.CharField(max_length=128, help_text="`token` from the reset link.")
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, write_only=True, help_text="The new password."
+    )
+
+
 class DetailOutputSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

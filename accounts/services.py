@@ -1,13 +1,20 @@
-"""Account use cases: sign-up, profile changes, sessions, deletion."""
+"""Account use cases: sign-up, profile changes, sessions, deletion, password reset."""
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -15,6 +22,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 
 from accounts.hooks import sessions_ended, user_deleting
 from accounts.locks import acting_user_lock
+from accounts.mail import email_send
 from accounts.models import RevokedSession, User, username_matches
 from accounts.tokens import SESSION_CLAIM, generation_is_current, session_tokens_for_user
 from mcbackend.exceptions import (
@@ -266,3 +274,86 @@ def session_end(*, user: User, access_token: Token | None, raw_refresh: str | No
             ignore_conflicts=True,
         )
         sessions_ended.send(user_id=user.pk)
+
+
+# Account recovery ------------------------------------------------------------------------------
+
+RESET_LINK_INVALID = "This password reset link is invalid, used or expired."
+
+
+def _reset_link(*, user: User) -> str:
+    query = urlencode(
+        {
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        }
+    )
+    return f"{settings.FRONTEND_URL.rstrip('/')}/reset-password?{query}"
+
+
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link to the active account with this address (case-insensitive), if any.
+
+    The caller answers the same whatever happens here: an unknown address, the per-address limit
+    reached (THROTTLE_PASSWORD_RESET_EMAIL: no mail, silently) or a failing mail server. Each case
+    does the same queries, and the send itself runs off the request thread (accounts.mail), so the
+    answer's timing does not tell either.
+    """
+    limit = RateLimit("password_reset_email", email.lower())
+    within_limit = limit.hit() <= limit.limit
+    user = (
+        User.objects.alias(email_lower=Lower("email"))  # the unique index on LOWER(email)
+        .filter(email_lower=Lower(Value(email)), is_active=True)
+        .first()
+    )
+    if user is None or not within_limit or not user.has_usable_password():
+        return
+    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    body = (
+        f"Hello {user.username},\n\n"
+        "Someone (we hope you) asked to reset the password of your MovieConnect account.\n"
+        f"Choose a new password here; the link works once, for {minutes} minutes:\n\n"
+        f"{_reset_link(user=user)}\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.\n"
+    )
+    message = EmailMessage(
+        subject="Reset your MovieConnect password",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+    email_send(message=message, label=f"password reset for user {user.pk}")
+
+
+def _user_for_reset_uid(uid: str) -> User | None:
+    try:
+        pk = int(urlsafe_base64_decode(uid).decode("ascii"))
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return User.objects.select_for_update().filter(pk=pk, is_active=True).first()
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, password: str) -> None:
+    """Set a new password with a reset link's uid and token; every session of the user ends.
+
+    Tokens are Django's PasswordResetTokenGenerator: an HMAC over the user's password hash and
+    last login, so setting the password uses the token up, and so does signing in meanwhile. A
+    weak password is refused before anything changes, leaving the token usable. The user's row is
+    locked first (accounts.locks' order) and the save is conditional on the old hash, so two
+    confirms racing with one token change the password once.
+    """
+    user = _user_for_reset_uid(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise FieldValidationError({"token": [RESET_LINK_INVALID]})
+    _check_password(password, user=user)
+    old_hash = user.password
+    user.set_password(password)
+    changed = User.objects.filter(pk=user.pk, password=old_hash).update(
+        password=user.password, auth_generation=F("auth_generation") + 1
+    )
+    if changed != 1:  # a concurrent confirm (SQLite has no row locks) used the token first
+        raise FieldValidationError({"token": [RESET_LINK_INVALID]})
+    sessions_ended.send(user_id=user.pk)

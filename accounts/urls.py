@@ -11,4 +11,12 @@ urlpatterns = [
     *optional_slash("user/delete/", views.UserDeleteView.as_view(), name="user-delete"),
     *optional_slash("user/profile/", views.ProfileView.as_view(), name="profile"),
     *optional_slash("user/update/", views.UserUpdateView.as_view(), name="user-update"),
+    *optional_slash(
+        "user/password-reset/", views.PasswordResetView.as_view(), name="password-reset"
+    ),
+    *optional_slash(
+        "user/password-reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
 ]

@@ -1,6 +1,6 @@
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,12 +15,17 @@ from accounts.serializers import (
     LoginInputSerializer,
     LogoutInputSerializer,
     MessageOutputSerializer,
+    PasswordResetConfirmInputSerializer,
+    PasswordResetInputSerializer,
     ProfileOutputSerializer,
     RefreshInputSerializer,
     SignupInputSerializer,
     UserUpdateInputSerializer,
 )
 from accounts.services import (
+    RESET_LINK_INVALID,
+    password_reset_confirm,
+    password_reset_request,
     session_end,
     session_login,
     session_refresh,
@@ -29,7 +34,10 @@ from accounts.services import (
     user_update,
 )
 from accounts.tokens import clear_auth_cookies, session_tokens_for_user, set_auth_cookies
-from mcbackend.throttling import SignupThrottle, client_address
+from mcbackend.throttling import PasswordResetThrottle, SignupThrottle, client_address
+
+RESET_REQUESTED = "If an account uses this email address, a reset link is on its way."
+RESET_DONE = "Password changed. Sign in with the new password."
 
 
 class PublicAuthView(APIView):
@@ -196,3 +204,67 @@ class UserUpdateView(APIView):
     )
     def patch(self, request: AuthenticatedRequest) -> Response:
         return self.put(request)
+
+
+class PasswordResetView(PublicAuthView):
+    throttle_classes = [PasswordResetThrottle]
+
+    @extend_schema(
+        summary="Ask for a password reset link by email",
+        description=(
+            "Mails `<FRONTEND_URL>/reset-password?uid=<uid>&token=<token>` to the account with "
+            "this address (case-insensitive). The answer is the same, in similar time, for an "
+            "unknown address, past the per-email limit (`THROTTLE_PASSWORD_RESET_EMAIL`: no mail "
+            "is sent) and when the mail server fails. Limited per client address "
+            "(`THROTTLE_PASSWORD_RESET_ADDRESS`, 429)."
+        ),
+        request=PasswordResetInputSerializer,
+        responses={
+            202: OpenApiResponse(
+                DetailOutputSerializer,
+                description="Accepted; a link is mailed if an active account uses the address",
+                examples=[OpenApiExample("accepted", value={"detail": RESET_REQUESTED})],
+            ),
+            400: OpenApiResponse(description="Missing or malformed `email` (field errors)"),
+            429: OpenApiResponse(description="Too many reset requests from this client address"),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_request(email=serializer.validated_data["email"])
+        return Response({"detail": RESET_REQUESTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicAuthView):
+    @extend_schema(
+        summary="Set a new password with a reset link",
+        description=(
+            "Takes `uid` and `token` from the mailed link. The token works once and for "
+            "`PASSWORD_RESET_TIMEOUT` seconds (default 3600); a refused weak password does not "
+            "use it up. Confirming ends every session of the user, as a password change does, and "
+            "closes their sockets with 4401. It does not sign in: the client logs in next."
+        ),
+        request=PasswordResetConfirmInputSerializer,
+        responses={
+            200: OpenApiResponse(
+                DetailOutputSerializer,
+                description="Password changed; every session of the user has ended",
+                examples=[OpenApiExample("reset", value={"detail": RESET_DONE})],
+            ),
+            400: OpenApiResponse(
+                description=(
+                    f'Field errors: `{{"token": ["{RESET_LINK_INVALID}"]}}` for an invalid, used '
+                    'or expired link (uid or token); `{"password": [...]}` for a password '
+                    "Django's validators refuse; or missing fields"
+                ),
+            ),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PasswordResetConfirmInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        password_reset_confirm(**serializer.validated_data)
+        return Response({"detail": RESET_DONE})

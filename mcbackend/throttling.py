@@ -108,3 +108,9 @@ class UserRateThrottle(ScopedThrottle):
 
 class SignupThrottle(ScopedThrottle):
     scope = "signup_address"
+
+
+class PasswordResetThrottle(ScopedThrottle):
+    """Reset requests per client address (the per-email limit is silent: accounts.services)."""
+
+    scope = "password_reset_address"

@@ -114,3 +114,39 @@ def test_production_pools_postgres_connections_instead_of_keeping_them_per_reque
 
 def test_production_pool_can_be_turned_off():
     assert production_database(DB_POOL_MAX_SIZE="0") == ["60", "[]"]
+
+
+def mail_settings(settings_module: str, **env: str) -> list[str]:
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_HOST_USER)"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")}
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        env={**base, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": settings_module, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_mail_goes_to_the_console_in_development_and_never_in_production():
+    assert mail_settings("mcbackend.settings.local")[0] == (
+        "django.core.mail.backends.console.EmailBackend"
+    )
+    # production without EMAIL_URL: an SMTP server on localhost, never reset links in the logs
+    assert mail_settings("mcbackend.settings.production") == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "localhost",
+        "25",
+        "False",
+    ]
+
+
+def test_email_url_configures_the_smtp_server():
+    assert mail_settings(
+        "mcbackend.settings.production", EMAIL_URL="smtp+tls://mailer:s3cret@smtp.example:587"
+    ) == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example", "587", "True", "mailer"]

@@ -199,6 +199,8 @@ THROTTLE_RATES = {
     "login_failures_username": env.str("THROTTLE_LOGIN_USERNAME", default="5/15m"),
     "login_failures_address": env.str("THROTTLE_LOGIN_ADDRESS", default="30/15m"),
     "signup_address": env.str("THROTTLE_SIGNUP_ADDRESS", default="50/h"),
+    "password_reset_address": env.str("THROTTLE_PASSWORD_RESET_ADDRESS", default="10/h"),
+    "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL", default="3/h"),
     "user": env.str("THROTTLE_USER", default="1000/m"),
 }
 
@@ -263,6 +265,38 @@ ML_PUSH_ACTIVE_DAYS = env.int("ML_PUSH_ACTIVE_DAYS", default=30)
 ML_PUSH_MAX_USERS = env.int("ML_PUSH_MAX_USERS", default=1000)
 # Refresh recommendations inline in the rating's commit hook instead of a background thread (tests).
 ML_REFRESH_SYNC = env.bool("ML_REFRESH_SYNC", default=False)
+
+# Email (password reset): EMAIL_URL in django-environ form, e.g. smtp+tls://user:password@host:587;
+# development prints messages to the console, production.py defaults to an SMTP server on localhost.
+
+
+def email_settings(url: str) -> dict[str, Any]:
+    """Django's EMAIL_* settings from an EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://, consolemail://,
+    filemail://path, dummymail://)."""
+    config = env.email_url_config(url)
+    return {
+        "EMAIL_BACKEND": config["EMAIL_BACKEND"],
+        "EMAIL_HOST": config.get("EMAIL_HOST") or "localhost",
+        "EMAIL_PORT": config.get("EMAIL_PORT") or 25,
+        "EMAIL_HOST_USER": config.get("EMAIL_HOST_USER") or "",
+        "EMAIL_HOST_PASSWORD": config.get("EMAIL_HOST_PASSWORD") or "",
+        "EMAIL_USE_TLS": bool(config.get("EMAIL_USE_TLS", False)),
+        "EMAIL_USE_SSL": bool(config.get("EMAIL_USE_SSL", False)),
+        "EMAIL_FILE_PATH": config.get("EMAIL_FILE_PATH") or None,
+    }
+
+
+globals().update(email_settings(env.str("EMAIL_URL", default="consolemail://")))
+
+# Seconds an SMTP connection may hang before the send fails (and is logged).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="MovieConnect <no-reply@localhost>")
+# Mail goes out on a background thread, so no answer waits on the mail server; inline in tests.
+EMAIL_SEND_SYNC = env.bool("EMAIL_SEND_SYNC", default=False)
+# Where the web client lives: reset links point at <FRONTEND_URL>/reset-password?uid=..&token=..
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
+# Seconds a password reset token stays valid (Django's setting; the contract's default is 1 hour).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
 
 # Home page rows (home/): a user's computed rows live in the cache this long at most (a rating,
 # a friendship change or a new model replaces them sooner); the trending candidates, shared by

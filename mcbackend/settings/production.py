@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DEV_SECRET_KEY, SECRET_KEY, TRUSTED_ORIGINS, env
+from .base import DATABASES, DEV_SECRET_KEY, SECRET_KEY, TRUSTED_ORIGINS, email_settings, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
@@ -34,6 +34,10 @@ AUTH_COOKIE_SECURE = env.bool("AUTH_COOKIE_SECURE", default=True)
 SESSION_COOKIE_SECURE = AUTH_COOKIE_SECURE
 CSRF_COOKIE_SECURE = AUTH_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# Mail: never the development console (reset links in the logs would open accounts). Without
+# EMAIL_URL, Django's own default: an SMTP server on localhost:25.
+globals().update(email_settings(env.str("EMAIL_URL", default="smtp://localhost:25")))
 
 # PostgreSQL connections: a psycopg 3 pool per process. daphne runs every HTTP request in a new
 # asyncio context and Django keeps connections per context, so a persistent connection

@@ -41,3 +41,6 @@ if os.environ.get("TEST_ML_MODEL_DIR"):
     ML_MODEL_DIR = Path(os.environ["TEST_ML_MODEL_DIR"])
     ML_REFRESH_SYNC = False
 ML_RELOAD_SECONDS = float(os.environ.get("TEST_ML_RELOAD_SECONDS", "0"))
+
+# Mail is sent inline (tests read it at once); tests of the background path turn it off.
+EMAIL_SEND_SYNC = True

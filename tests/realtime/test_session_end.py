@@ -1,9 +1,11 @@
-"""Logout, password change and account deletion close every socket of the user with 4401."""
+"""Logout, password change, password reset and account deletion close every socket of the user
+with 4401."""
 
 import pytest
 from asgiref.sync import sync_to_async
 from rest_framework.test import APIClient
 
+from tests.api.accounts.reset import request_reset
 from tests.realtime.conftest import open_socket, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +43,24 @@ def _close_codes_after(user, other_user, password, action):
 def test_logout_closes_the_users_sockets(live_user, live_other_user, password):
     response, codes, bob_still_open = _close_codes_after(
         live_user, live_other_user, password, lambda c: c.post("/api/user/logout/")
+    )
+    assert response.status_code == 200
+    assert codes == [4401, 4401]
+    assert bob_still_open
+
+
+def test_password_reset_closes_the_users_sockets(live_user, live_other_user, password):
+    def reset(client: APIClient):
+        anonymous = APIClient()
+        params = request_reset(anonymous, "alice@example.com")
+        return anonymous.post(
+            "/api/user/password-reset/confirm/",
+            {**params, "password": "Reset-By-Mail-Passphrase-3"},
+            format="json",
+        )
+
+    response, codes, bob_still_open = _close_codes_after(
+        live_user, live_other_user, password, reset
     )
     assert response.status_code == 200
     assert codes == [4401, 4401]

@@ -4,7 +4,14 @@ import pytest
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"/api/user/signup/", "/api/token/", "/api/token/refresh/", "/api/health/"}
+PUBLIC = {
+    "/api/user/signup/",
+    "/api/token/",
+    "/api/token/refresh/",
+    "/api/health/",
+    "/api/user/password-reset/",
+    "/api/user/password-reset/confirm/",
+}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
 from accounts.tokens import session_tokens_for_user
@@ -85,6 +88,20 @@ CALLS = [
     C("POST /api/user/logout/", 200, cookies={"refresh_token": "@refresh"}),
     C("POST /api/user/logout/", 200, body={"refresh": "@refresh"}),
     C("POST /api/user/logout/", 400, body={"refresh": 0}),
+    C("POST /api/user/password-reset/", 202, as_="anon", body={"email": "Alice@example.com"}),
+    C("POST /api/user/password-reset/", 400, as_="anon", body={"email": "not-an-email"}),
+    C(
+        "POST /api/user/password-reset/confirm/",
+        200,
+        as_="anon",
+        body={"uid": "@reset_uid", "token": "@reset_token", "password": NEW_PASSWORD},
+    ),
+    C(
+        "POST /api/user/password-reset/confirm/",
+        400,
+        as_="anon",
+        body={"uid": "@reset_uid", "token": "not-the-token", "password": NEW_PASSWORD},
+    ),
     C("DELETE /api/user/delete/", 204),
     C("GET /api/user/profile/", 200),
     C("PUT /api/user/update/", 200, body={"bio": "", "is_private": True}),
@@ -213,6 +230,8 @@ class World:
             "others_comment": others.pk,
             "missing": 999_999,
             "refresh": refresh,
+            "reset_uid": urlsafe_base64_encode(force_bytes(erin.pk)),
+            "reset_token": default_token_generator.make_token(erin),
         }
 
     def resolve(self, value: Any) -> Any:
