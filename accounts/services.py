@@ -320,7 +320,7 @@ def password_reset_request(*, email: str) -> None:
         subject="Reset your MovieConnect password",
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
+        to=[str(user.email)],
     )
     email_send(message=message, label=f"password reset for user {user.pk}")
 

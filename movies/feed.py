@@ -142,6 +142,7 @@ def feed_items(rows: list[Rating | Comment]) -> list[dict[str, Any]]:
     movies = MovieSummaryOutputSerializer([row.movie for row in rows], many=True).data
     items = []
     for row, actor, movie in zip(rows, actors, movies, strict=True):
+        data: dict[str, Any]
         if isinstance(row, Rating):
             kind, moment, data = "r", row.timestamp, {"rating": float(row.value)}
             type_ = "rating"

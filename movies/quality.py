@@ -33,12 +33,13 @@ def movie_ids_missing_fields(*, fields: tuple[str, ...] = METADATA_FIELDS) -> di
     with_tmdb = Movie.objects.filter(tmdb_id__isnull=False)
     report = {}
     for field in fields:
+        missing: Q | Exists
         if field in TEXT_FIELDS:
             missing = Q(**{f"{field}__isnull": True}) | Q(**{field: ""})
         elif field in VALUE_FIELDS:
             missing = Q(**{f"{field}__isnull": True})
         elif field == "genres":
-            missing = ~Exists(Movie.genres.through.objects.filter(movie_id=OuterRef("pk")))
+            missing = ~Exists(Movie.genres.through.objects.filter(movie_id=OuterRef("pk")))  # type: ignore[assignment]  # ~ types as NegatedExpression
         else:
             raise ValueError(f"unknown metadata field {field!r}")
         report[field] = _ids(with_tmdb.filter(missing))
