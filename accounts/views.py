@@ -98,7 +98,7 @@ class LoginView(PublicAuthView):
 class TokenRefreshView(PublicAuthView):
     @extend_schema(
         summary="Renew the session's tokens",
-        request=RefreshInputSerializer,
+        request={"application/json": RefreshInputSerializer},  # all optional: JSON only
         parameters=[REFRESH_COOKIE, set_cookie(200)],
         responses={
             200: DetailOutputSerializer,
@@ -107,11 +107,11 @@ class TokenRefreshView(PublicAuthView):
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
-        if not raw:
-            serializer = RefreshInputSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            raw = serializer.validated_data.get("refresh")
+        serializer = RefreshInputSerializer(data=request.data)  # checked even beside a cookie
+        serializer.is_valid(raise_exception=True)
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH) or serializer.validated_data.get(
+            "refresh"
+        )
         if not raw:
             raise exceptions.NotAuthenticated("No refresh token.")
         access, refresh = session_refresh(raw_refresh=raw)
@@ -127,7 +127,7 @@ class LogoutView(APIView):
 
     @extend_schema(
         summary="Log out",
-        request=LogoutInputSerializer,
+        request={"application/json": LogoutInputSerializer},  # all optional: JSON only
         parameters=[REFRESH_COOKIE, set_cookie(200, clears=True)],
         responses={
             200: DetailOutputSerializer,
@@ -136,11 +136,13 @@ class LogoutView(APIView):
         },
     )
     def post(self, request: AuthenticatedRequest) -> Response:
-        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
-        if not raw:
-            serializer = LogoutInputSerializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            raw = serializer.validated_data.get("refresh")
+        # The body is checked even when the cookie names the session: a client sending a bad one
+        # hears about it.
+        serializer = LogoutInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH) or serializer.validated_data.get(
+            "refresh"
+        )
         access = request.auth if isinstance(request.auth, Token) else None
         session_end(user=request.user, access_token=access, raw_refresh=raw)
         response = Response({"detail": "Logged out."})
