@@ -31,7 +31,7 @@ from movies.selectors import (
     movie_similar_content_based,
 )
 from movies.serializers import MovieSummaryOutputSerializer
-from social.selectors import friends_of
+from social.selectors import friends_of, hidden_users_q
 
 if TYPE_CHECKING:  # torch comes with the first model (ml.loader), not with the URLconf
     from ml.recommender import Recommender
@@ -133,10 +133,10 @@ def _because_you_liked(
 
 
 def friend_ids_for_home(*, user: User) -> list[int]:
-    """Whose ratings the friends row and group picks may use: the user's friends."""
-    friends = friends_of(user=user)
-    # Blocks (API.md part two): exclude blocked users here, e.g.
-    # friends = friends.exclude(pk__in=blocked_user_ids(user=user))
+    """Whose ratings the friends row and group picks may use: the user's friends, without
+    anyone hidden from them by a block either way (API.md part two "Blocking"). A block ends
+    the friendship too; this also holds for a friendship row that outlives a block."""
+    friends = friends_of(user=user).exclude(hidden_users_q(viewer_id=user.pk))
     return list(friends.values_list("pk", flat=True))
 
 
