@@ -317,7 +317,7 @@ def home_rows_for_user(*, user: User, limit: int) -> list[dict[str, Any]]:
 
 GROUP_MAX_FRIENDS = 7
 # Candidates: movies with at least this many training ratings (predicted stars of thinly rated
-# movies are mostly their bias); measured in bench/home/group_quality.py.
+# movies are mostly their bias; bench/home/group_quality.py uses the same threshold).
 GROUP_MIN_SUPPORT = 10
 # score = mean - MISERY_WEIGHT * (mean - min) of the members' standardised ranking scores
 # (bench/home/RESULTS.md: ranking by predicted stars scored below popularity).

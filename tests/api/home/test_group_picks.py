@@ -234,3 +234,41 @@ def test_query_count_is_fixed(
     # Now every member's predictions are cached.
     with django_assert_num_queries(3):
         assert _post(auth_client, {"user_ids": [f.id for f in friends]}).status_code == 200
+
+
+def test_movies_are_ranked_by_the_members_ranking_scores_not_their_stars(
+    tiny_model, group, auth_client, user
+):
+    # The README's score: mean - 0.5 x (mean - min) of each member's ranking score (what
+    # GET /api/user/movies/ ranks by), standardised per member; the stars are shown only.
+    import numpy as np
+
+    from ml import explain
+    from ml.loader import get_recommender
+
+    fan, newcomer = group
+    body = _post(auth_client, {"user_ids": [fan.id, newcomer.id]}, limit=5).json()
+    shown = [m["id"] for m in body["movies"]]
+
+    recommender = get_recommender()
+    ids = explain.movie_ids(recommender)
+    counts = explain.rating_counts(recommender)
+    rated = set(
+        Rating.objects.filter(user__in=[user, fan, newcomer]).values_list("movie_id", flat=True)
+    )
+    candidates = [i for i, m in enumerate(ids.tolist()) if counts[i] >= 10]
+    z = []
+    for member in (user, fan, newcomer):
+        ratings = {
+            m: float(v)
+            for m, v in Rating.objects.filter(user=member).values_list("movie_id", "value")
+        }
+        scores = explain.member_ranking(recommender, ratings=ratings)[candidates].astype(float)
+        z.append((scores - scores.mean()) / scores.std())
+    z = np.array(z)
+    score = z.mean(axis=0) - 0.5 * (z.mean(axis=0) - z.min(axis=0))
+    order = [int(ids[candidates[j]]) for j in np.argsort(-score, kind="stable")]
+    assert shown == [m for m in order if m not in rated][:5]
+    assert [m["score"] for m in body["movies"]] == sorted(
+        [m["score"] for m in body["movies"]], reverse=True
+    )
