@@ -92,6 +92,9 @@ def start_stack(tmp: Path, env: dict[str, str], *, web_workers: int = 2) -> Stac
     port, web, ws = free_port(), free_port(), free_port()
     env = {
         "GUNICORN_ACCESS_LOG": "-",  # the tests read it; GUNICORN_ACCESS_LOG="" turns it off
+        "WEB_THREADS": "4",  # docker-compose.yml's defaults for `web`
+        "DB_POOL_MIN_SIZE": "1",
+        "DB_POOL_MAX_SIZE": "5",
         **env,
         "PYTHONPATH": str(ROOT),
         "GUNICORN_BIND": f"127.0.0.1:{web}",
