@@ -5,7 +5,7 @@
 nginx buffers requests and responses, so a slow client never holds a worker. WEB_WORKERS
 processes per container (default 2: one per core of a 2-core host), each with WEB_THREADS threads
 (compose: 4, gthread workers; 1: sync workers). Threads let one process overlap its requests'
-waits on Postgres and Redis: bench/http/RESULTS.md measured up to 3x the req/s of a sync worker
+waits on Postgres and Redis: bench/http/RESULTS.md measured 2.6-3.7x the req/s of a sync worker
 on authenticated reads.
 """
 
