@@ -19,6 +19,11 @@ workers = int(os.environ.get("WEB_WORKERS", "2"))
 # WEB_THREADS > 1: gthread workers, so one process overlaps its requests' waits on Postgres/Redis.
 threads = int(os.environ.get("WEB_THREADS", "1"))
 worker_class = "gthread" if threads > 1 else "sync"
+# nginx keeps idle upstream connections open for 60 s (deploy/nginx.conf: `keepalive 32`, the
+# default keepalive_timeout). gthread's own default (2 s) closed them first, racing nginx reusing
+# one: a reset connection, which nginx answers 502 for a POST (bench/load, 2026-12-01). Keep them
+# open longer than nginx does, so nginx is always the side that closes.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))  # 0: workers are not recycled
