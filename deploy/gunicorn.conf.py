@@ -2,8 +2,11 @@
 
     gunicorn -c deploy/gunicorn.conf.py mcbackend.wsgi:application
 
-Sync workers: nginx buffers requests and responses, so a slow client never holds a worker.
-WEB_WORKERS processes per container (default 2: one per core of a 2-core host).
+nginx buffers requests and responses, so a slow client never holds a worker. WEB_WORKERS
+processes per container (default 2: one per core of a 2-core host), each with WEB_THREADS threads
+(compose: 4, gthread workers; 1: sync workers). Threads let one process overlap its requests'
+waits on Postgres and Redis: bench/http/RESULTS.md measured 2.6-3.7x the req/s of a sync worker
+on authenticated reads.
 """
 
 import os
@@ -13,7 +16,14 @@ from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS", "2"))
-worker_class = "sync"
+# WEB_THREADS > 1: gthread workers, so one process overlaps its requests' waits on Postgres/Redis.
+threads = int(os.environ.get("WEB_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+# nginx keeps idle upstream connections open for 60 s (deploy/nginx.conf: `keepalive 32`, the
+# default keepalive_timeout). gthread's own default (2 s) closed them first, racing nginx reusing
+# one: a reset connection, which nginx answers 502 for a POST (bench/load, 2026-12-01). Keep them
+# open longer than nginx does, so nginx is always the side that closes.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))  # 0: workers are not recycled

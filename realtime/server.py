@@ -72,8 +72,13 @@ class ClosingWebSocketFactory(WebSocketFactory):
         self.failByDrop = False
 
 
-def main(argv: list[str] | None = None) -> None:
+def install() -> None:
+    """Make daphne's servers in this process use ClosingWebSocketFactory (also `devserver`)."""
     daphne_server.WebSocketFactory = ClosingWebSocketFactory
+
+
+def main(argv: list[str] | None = None) -> None:
+    install()
     CommandLineInterface().run([*DEFAULT_ARGS, *(sys.argv[1:] if argv is None else argv)])
 
 

@@ -21,7 +21,7 @@ LIST_AND_DETAIL = (
 def main() -> None:
     steps = json.loads(Path(sys.argv[1]).read_text())
     print(
-        "| users | req/s (HTTP) | errors | load avg start -> end | CPU s: daphne1 / daphne2 / "
+        "| users | req/s (HTTP) | errors | load avg start -> end | CPU s: web1 / web2 / ws / "
         "nginx / postgres / redis / locust | sockets open (max) | postgres processes (max) | "
         "frames in | expected 409 |"
     )
@@ -33,7 +33,7 @@ def main() -> None:
         cpu = step["cpu_s"]
         cpu_cols = " / ".join(
             str(cpu.get(k, "-"))
-            for k in ("daphne1", "daphne2", "nginx", "postgres", "redis-server", "locust")
+            for k in ("web1", "web2", "ws", "nginx", "postgres", "redis-server", "locust")
         )
         print(
             f"| {step['users']} | {rps:.1f} | {errors} | {step['loadavg_start'][0]} -> "

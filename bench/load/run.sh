@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load run against the production-shaped stack on this machine (see README.md):
-#   nginx (private config, :LOAD_PORT) -> 2 daphne workers (:LOAD_PORT+1, :LOAD_PORT+2)
+#   nginx (deploy/'s config, :LOAD_PORT) -> gunicorn, 2 workers (:LOAD_PORT+1) and daphne /ws/ (:LOAD_PORT+2)
 #   -> Postgres (mc_load) + Redis (db 7), settings mcbackend.settings.production.
 # Seeds, logs the load users in, runs locust's steps (LOAD_STEPS users x LOAD_STEP_S s), then
 # the REST comment -> WebSocket fan-out bench (bench/realtime/rest_fanout.py, LOAD_FANOUT=0 skips),
@@ -34,16 +34,22 @@ log "seeding: migrate, demo data (skipped when present), recommender (--if-missi
 "$PY" manage.py train_recommender --if-missing
 "$PY" bench/load/seed.py --users "${LOAD_USERS:-200}" --out "$LOAD_OUT"
 
-log "starting daphne on :$W1 and :$W2, nginx on :$LOAD_PORT"
-for port in $W1 $W2; do
-    "$PY" -m realtime.server -b 127.0.0.1 -p "$port" --proxy-headers -v0 \
-        mcbackend.asgi:application >"$LOAD_OUT/daphne-$port.log" 2>&1 &
-    PIDS+=($!)
-done
-DAPHNE1=${PIDS[0]} DAPHNE2=${PIDS[1]}
-sed -e "s|@OUT@|$LOAD_OUT/nginx|g" -e "s|@PORT@|$LOAD_PORT|" -e "s|@W1@|$W1|" -e "s|@W2@|$W2|" \
-    bench/load/nginx.conf.template >"$LOAD_OUT/nginx/nginx.conf"
-"$NGINX" -c "$LOAD_OUT/nginx/nginx.conf" -e "$LOAD_OUT/nginx/error.log" &
+log "starting gunicorn (web, 2 workers) on :$W1, daphne (ws) on :$W2, nginx on :$LOAD_PORT"
+# docker-compose.yml's `web` and `ws` commands; nginx runs deploy/nginx-main.conf + deploy/nginx.conf
+GUNICORN_BIND="127.0.0.1:$W1" WEB_WORKERS=2 WEB_THREADS="${WEB_THREADS:-4}" DB_POOL_MIN_SIZE=1 \
+    DB_POOL_MAX_SIZE=5 PROMETHEUS_MULTIPROC_DIR="$LOAD_OUT/metrics" \
+    "$(dirname "$PY")/gunicorn" -c deploy/gunicorn.conf.py mcbackend.wsgi:application \
+    >"$LOAD_OUT/web.log" 2>&1 &
+PIDS+=($!)
+WEB=$!
+"$PY" -m realtime.server -b 127.0.0.1 -p "$W2" --proxy-headers --proxy-headers-host X-Real-IP -v0 \
+    mcbackend.asgi:application >"$LOAD_OUT/ws.log" 2>&1 &
+PIDS+=($!)
+WS=$!
+"$PY" -c 'import sys; from pathlib import Path; from tests.production.stack import nginx_config
+nginx_config(Path(sys.argv[1]), port=int(sys.argv[2]), web=int(sys.argv[3]), ws=int(sys.argv[4]))' \
+    "$LOAD_OUT/nginx" "$LOAD_PORT" "$W1" "$W2"
+"$NGINX" -c "$LOAD_OUT/nginx/nginx.conf" -e "$LOAD_OUT/nginx/error.log" -g "daemon off;" &
 PIDS+=($!)
 NGINX_PID=$!
 for port in $W1 $W2 $LOAD_PORT; do
@@ -55,10 +61,12 @@ log "logging the load users in"
 "$BENCH_VENV/bin/python" bench/load/login.py --host "$HOST" --out "$LOAD_OUT"
 
 log "locust steps ${LOAD_STEPS:-10,50,100,200} x ${LOAD_STEP_S:-60} s"
-export LOAD_PIDS="daphne1=$DAPHNE1,daphne2=$DAPHNE2,nginx=$NGINX_PID"
+mapfile -t WORKERS < <(pgrep -P "$WEB")  # gunicorn's two worker processes
+WEB1=${WORKERS[0]} WEB2=${WORKERS[1]:-}
+export LOAD_PIDS="web1=$WEB1,web2=$WEB2,ws=$WS,nginx=$NGINX_PID"
 if [ "${LOAD_PROFILE:-0}" != 0 ]; then  # py-spy on worker 1 during the third step (100 users)
     (sleep "$((2 * ${LOAD_STEP_S:-60} + 5))" && "$BENCH_VENV/bin/py-spy" record --nonblocking -f raw -r 50 \
-        -d "$((${LOAD_STEP_S:-60} - 10))" -p "$DAPHNE1" -o "$LOAD_OUT/profile-daphne1.txt" \
+        -d "$((${LOAD_STEP_S:-60} - 10))" -p "$WEB1" -o "$LOAD_OUT/profile-web1.txt" \
         >/dev/null 2>&1) &
     PIDS+=($!)
 fi

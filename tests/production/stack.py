@@ -91,11 +91,14 @@ class Stack:
 def start_stack(tmp: Path, env: dict[str, str], *, web_workers: int = 2) -> Stack:
     port, web, ws = free_port(), free_port(), free_port()
     env = {
+        "GUNICORN_ACCESS_LOG": "-",  # the tests read it; GUNICORN_ACCESS_LOG="" turns it off
+        "WEB_THREADS": "4",  # docker-compose.yml's defaults for `web`
+        "DB_POOL_MIN_SIZE": "1",
+        "DB_POOL_MAX_SIZE": "5",
         **env,
         "PYTHONPATH": str(ROOT),
         "GUNICORN_BIND": f"127.0.0.1:{web}",
         "WEB_WORKERS": str(web_workers),
-        "GUNICORN_ACCESS_LOG": "-",
     }
     web_env = {**env, "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics")}  # as compose sets it
     bin_dir = Path(sys.executable).parent

@@ -41,9 +41,15 @@ class LiveServer:
 
 
 def start_live_server(
-    *, extra_env: dict[str, str] | None = None, drop_env: tuple[str, ...] = (), timeout: float = 30
+    *,
+    extra_env: dict[str, str] | None = None,
+    drop_env: tuple[str, ...] = (),
+    timeout: float = 30,
+    dev_server: bool = False,
 ) -> tuple[subprocess.Popen, LiveServer]:
     """Start daphne on a free port and wait for /api/health/ to answer 200.
+
+    `dev_server`: scripts/dev's server (`manage.py devserver`, settings.ASGI_APPLICATION) instead.
 
     By default it serves the tests' database and channel layer; `extra_env` overrides (e.g.
     TRUSTED_ORIGINS, REDIS_URL, DATABASE_URL) and `drop_env` removes variables. The caller stops it
@@ -62,10 +68,11 @@ def start_live_server(
     env.update(extra_env or {})
     for name in drop_env:
         env.pop(name, None)
-    command = [sys.executable, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(port)]
-    process = subprocess.Popen(
-        [*command, "tests.realtime.live_asgi:application"], cwd=ROOT, env=env
-    )
+    command = [sys.executable, "-m", "realtime.server", "-b", "127.0.0.1", "-p", str(port),
+               "tests.realtime.live_asgi:application"]  # fmt: skip
+    if dev_server:
+        command = [sys.executable, "manage.py", "devserver", "--noreload", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     server = LiveServer(port)
     try:
         deadline = time.monotonic() + timeout
