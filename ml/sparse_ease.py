@@ -30,6 +30,8 @@ from typing import Any
 import torch
 from torch import nn
 
+SIMILAR_LIST = 32  # co-liked movies stored per movie for the similar-movies list
+LIKED = 4.0  # stars from which a rating counts as liking the movie
 PAIR_BUDGET = 24_000_000  # co-rating pairs enumerated at once in pass 1 (about 1 GB of temporaries)
 MAX_BLOCK = 256  # movies per block: a dense (block x kept movies) Gram slice
 
@@ -48,6 +50,7 @@ class SparseEASE(nn.Module):
     row_targets: torch.Tensor
     row_weights: torch.Tensor
     popularity: torch.Tensor
+    co_liked: torch.Tensor
     blend: torch.Tensor
     alpha: torch.Tensor
     beta: torch.Tensor
@@ -63,6 +66,9 @@ class SparseEASE(nn.Module):
         self.register_buffer("row_targets", torch.zeros(nnz, dtype=torch.int32))
         self.register_buffer("row_weights", torch.zeros(nnz))
         self.register_buffer("popularity", torch.zeros(n_items))
+        # (kept, SIMILAR_LIST) positions, -1 padded: the movies most often liked (>= 4 stars) by
+        # the users who liked this one, most first (bench/ml/similar.py: the best similar list).
+        self.register_buffer("co_liked", torch.full((n_kept, 0), -1, dtype=torch.int32))
         self.register_buffer("blend", torch.zeros(()))
         self.register_buffer("alpha", torch.zeros(()))
         self.register_buffer("beta", torch.tensor(0.1))
@@ -77,6 +83,9 @@ class SparseEASE(nn.Module):
             topk=topk,
             nnz=state["row_targets"].numel(),
         )
+        state = dict(state)
+        state.setdefault("co_liked", model.co_liked)  # artifacts from before the list
+        model.co_liked = torch.empty_like(state["co_liked"])
         model.load_state_dict(state, assign=True)
         return model
 
@@ -90,6 +99,7 @@ class SparseEASE(nn.Module):
         items: torch.Tensor,
         n_items: int,
         min_support: int,
+        ratings: torch.Tensor | None = None,
         lam: float,
         dropout: float,
         topk: int,
@@ -98,7 +108,8 @@ class SparseEASE(nn.Module):
         world: tuple[int, int] = (0, 1),
         all_reduce: Any = None,
     ) -> SparseEASE:
-        """users, items: one (distinct) rating per entry, as dense indices."""
+        """users, items: one (distinct) rating per entry, as dense indices; `ratings`, their
+        stars, give the co-liked lists (none without)."""
         counts = torch.bincount(items, minlength=n_items)
         kept = torch.nonzero(counts >= min_support).flatten()
         m = len(kept)
@@ -120,6 +131,16 @@ class SparseEASE(nn.Module):
         weights = _solve_pass(diag, nbr, rhs, grams, lam=lam, dropout=dropout)
         del grams
         model = cls(n_items=n_items, n_kept=m, topk=k, nnz=0)
+        if ratings is not None and m > 1:
+            model.co_liked = _co_liked(
+                users[sel],
+                position[items[sel]],
+                ratings[sel] >= LIKED,
+                m,
+                pair_budget,
+                world,
+                all_reduce,
+            )
         model.kept = kept
         model.position = position
         model.neighbours = nbr.to(torch.int32)
@@ -189,6 +210,15 @@ class SparseEASE(nn.Module):
         den = (x[nbr] * w).sum(1) + self.beta
         out[has] = self.alpha * num / den
         return out
+
+    def co_liked_items(self, item: int) -> list[int]:
+        """Item indices most often liked by `item`'s fans, most first, never `item`; [] outside
+        the kept set or for a model trained without stars."""
+        pos = int(self.position[item])
+        if pos < 0 or self.co_liked.shape[1] == 0:
+            return []
+        row = self.co_liked[pos]
+        return [int(self.kept[p]) for p in row[row >= 0].tolist()]
 
     def item_neighbours(self, item: int, k: int) -> list[tuple[int, float]]:
         """The movies whose ratings best predict `item` (item index, weight), largest weight
@@ -289,6 +319,30 @@ def _neighbour_pass(
         nbr[lo:hi] = i
         rhs[lo:hi] = torch.gather(gram, 1, i)
     return diag, nbr, rhs
+
+
+def _co_liked(
+    users: torch.Tensor,
+    cols: torch.Tensor,
+    liked: torch.Tensor,
+    m: int,
+    pair_budget: int,
+    world: tuple[int, int],
+    all_reduce: Any,
+) -> torch.Tensor:
+    """Per kept movie, the SIMILAR_LIST movies with the largest co-like counts (users who rated
+    both >= LIKED), from a Gram walk over the liked ratings only; -1 where fewer were co-liked."""
+    walker = _Walker(
+        users[liked], cols[liked], m, pair_budget=pair_budget, world=world, all_reduce=all_reduce
+    )
+    k = min(SIMILAR_LIST, m - 1)
+    out = torch.full((m, k), -1, dtype=torch.int32)
+    for lo, hi, gram in walker.blocks():
+        rows = torch.arange(hi - lo)
+        gram[rows, rows + lo] = -1.0
+        values, idx = torch.topk(gram, k, dim=1, sorted=True)
+        out[lo:hi] = torch.where(values > 0, idx, -1).to(torch.int32)
+    return out
 
 
 def _neighbourhood_grams(walker: _Walker, nbr: torch.Tensor, chunk: int = 65_536) -> torch.Tensor:

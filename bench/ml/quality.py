@@ -124,6 +124,13 @@ def main() -> None:
         help="folder holding <split>/train.csv.gz and test.csv.gz [../shared/data/splits/...]",
     )
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument(
+        "--rankers",
+        nargs="+",
+        default=["sparse", "dense"],
+        choices=["sparse", "dense"],
+        help="ranking models trained side by side on each split (TrainConfig.ranker)",
+    )
     args = parser.parse_args()
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,32 +148,37 @@ def main() -> None:
         train_df = load_ratings(args.splits_dir / split / "train.csv.gz")
         test_df = load_ratings(args.splits_dir / split / "test.csv.gz")
         rows: dict[str, Any] = {}
-        # One intra-op thread: the MF steps are small, and on a shared 2-core machine a second
-        # OpenMP thread mostly spin-waits (measured: 42 s wall with 2 threads vs 10 s with 1).
-        torch.set_num_threads(1)
-        cpu = time.process_time()
-        result = train(train_df, TrainConfig())
-        cpu = time.process_time() - cpu
-        rec = Recommender.from_result(result)
-        model_row = evaluate_recommender(rec, train=train_df, test=test_df)
-        model_row.update(
-            train_seconds=result.train_seconds,
-            train_cpu_seconds=cpu,
-            best_epoch=result.best_epoch,
-            **result.metrics,
-        )
-        # Without the neighbour correction and without the rating blend, for the record.
-        alpha, blend = float(result.ranker.alpha), float(result.ranker.blend)
-        result.ranker.alpha.fill_(0.0)
-        result.ranker.blend.fill_(0.0)
-        plain = evaluate_recommender(rec, train=train_df, test=test_df)
-        result.ranker.alpha.fill_(alpha)
-        result.ranker.blend.fill_(blend)
-        model_row["rmse_mf_only"] = plain["rmse"]
-        model_row["ndcg@10_ease_only"] = plain["ndcg@10"]
-        configure_threads(1)
-        model_row["latency"] = latency(rec, train_df)
-        rows["movieconnect (served path)"] = model_row
+        for ranker in args.rankers:
+            # One intra-op thread: the MF steps are small, and on a shared 2-core machine a second
+            # OpenMP thread mostly spin-waits (measured: 42 s wall with 2 threads vs 10 s with 1).
+            torch.set_num_threads(1)
+            cpu = time.process_time()
+            result = train(train_df, TrainConfig(ranker=ranker))
+            cpu = time.process_time() - cpu
+            rec = Recommender.from_result(result)
+            model_row = evaluate_recommender(rec, train=train_df, test=test_df)
+            model_row.update(
+                train_seconds=result.train_seconds,
+                train_cpu_seconds=cpu,
+                best_epoch=result.best_epoch,
+                **result.metrics,
+            )
+            # Without the neighbour correction and without the rating blend, for the record.
+            alpha, blend = float(result.ranker.alpha), float(result.ranker.blend)
+            result.ranker.alpha.fill_(0.0)
+            result.ranker.blend.fill_(0.0)
+            plain = evaluate_recommender(rec, train=train_df, test=test_df)
+            result.ranker.alpha.fill_(alpha)
+            result.ranker.blend.fill_(blend)
+            model_row["rmse_mf_only"] = plain["rmse"]
+            model_row["ndcg@10_ease_only"] = plain["ndcg@10"]
+            configure_threads(1)
+            model_row["latency"] = latency(rec, train_df)
+            model_row["load_average"] = os.getloadavg()
+            served = ranker == TrainConfig().ranker
+            rows["movieconnect (served path)" if served else f"movieconnect, {ranker} EASE"] = (
+                model_row
+            )
         if not args.no_peers:
             torch.set_num_threads(2)
             for name, build in [

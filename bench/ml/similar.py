@@ -8,7 +8,9 @@ over the movies. Lists compared (all 10 movies, never m, movies with >= 5 traini
 - MF cosine: nearest item embeddings of the rating model (the list served before);
 - ranking-model neighbours: the sparse EASE weights B[j, m] (`Recommender.item_neighbours`);
 - co-rating: the movies most often rated >= 4 by m's fans in the training part;
-- neighbours + cosine fill: `Recommender.similar_by_neighbours`, the candidate to serve.
+- neighbours + cosine fill: `Recommender.similar_by_neighbours`;
+- served (`Recommender.similar`): the co-liked lists the ranking model stores at training time
+  (movies most often rated >= 4 by the movie's fans), cosine fill.
 
 Writes bench/out/ml/similar.json. Titles of a few examples come from the MovieLens movies.csv.
 """
@@ -100,7 +102,11 @@ def main() -> None:
                 m: rec.similar_by_neighbours(m, k=K, min_support=MIN_SUPPORT) for m in top
             },
         }
+        lists_by_name["served: stored co-liked lists (Recommender.similar)"] = {
+            m: rec.similar(m, K, min_support=MIN_SUPPORT) for m in top
+        }
         rows: dict[str, Any] = {}
+        rows["load_average"] = list(os.getloadavg())
         lists_by_name["co-rating (fans' >= 4 counts)"] = co_rating_lists(train_df, top, K)
         for name, lists in lists_by_name.items():
             rows[name] = hit_rate(lists, train_df, test_df)

@@ -170,12 +170,15 @@ def _fit_mf(
 
 
 def _fit_ranker(
-    data: _Encoded, n_users: int, n_items: int, config: TrainConfig
+    data: _Encoded, n_users: int, n_items: int, config: TrainConfig, *, similar: bool = True
 ) -> EASE | SparseEASE:
+    """The ranking model; `similar`: with the co-liked lists served as similar movies (not
+    needed by the validation ranker that only fits the correction's alpha)."""
     if config.ranker == "sparse":
         return SparseEASE.fit(
             users=data.users,
             items=data.items,
+            ratings=data.ratings if similar else None,
             n_items=n_items,
             min_support=config.ease_min_support,
             lam=config.ease_lambda,
@@ -345,7 +348,7 @@ def train(
     metrics = {k: history[best_epoch - 1][k] for k in ("val_rmse", "val_mae")}
     alpha = config.resid_alpha
     if alpha < 0:
-        val_ranker = _fit_ranker(fit, n_users, n_items, config)
+        val_ranker = _fit_ranker(fit, n_users, n_items, config, similar=False)
         alpha = _fit_alpha(model, val_ranker, fit, val, n_users, config.resid_beta)
         del val_ranker
     metrics["resid_alpha"] = alpha

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from ml.recommender import Recommender
+from ml.sparse_ease import SparseEASE
 from ml.train import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +89,11 @@ def test_two_process_run_matches_single_process(
     dist_top = {m for m, _ in dist_rec.recommend(ratings=rated, k=5)}
     one_top = {m for m, _ in one_rec.recommend(ratings=rated, k=5)}
     assert len(dist_top & one_top) >= 4
+    # The co-liked lists (served as similar movies) sum their Gram blocks over the ranks.
+    assert isinstance(dist_rec.ranker, SparseEASE)
+    assert isinstance(one_rec.ranker, SparseEASE)
+    assert dist_rec.ranker.co_liked.shape[1] > 0
+    assert torch.equal(dist_rec.ranker.co_liked, one_rec.ranker.co_liked)
+    assert dist_rec.similar(group_a[0], 5, min_support=1) == one_rec.similar(
+        group_a[0], 5, min_support=1
+    )

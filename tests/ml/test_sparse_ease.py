@@ -113,6 +113,37 @@ def test_similar_lists_ten_movies_never_itself(trained: TrainResult) -> None:
         assert movie not in near
 
 
+def test_served_similar_is_what_the_movies_fans_liked_most(
+    trained: TrainResult, ratings: pd.DataFrame
+) -> None:
+    rec = Recommender.from_result(trained)
+    liked = ratings[ratings.rating >= 4.0]
+    for movie in trained.movies.ids[:10].tolist():
+        near = rec.similar(movie, 10, min_support=1)
+        assert len(near) == 10
+        assert len(set(near)) == 10
+        assert movie not in near
+        fans = liked.loc[liked.movieId == movie, "userId"]
+        co = liked[liked.userId.isin(fans) & (liked.movieId != movie)].movieId.value_counts()
+        # The first listed movie is one of the most co-liked (ties in any order).
+        assert co[near[0]] == co.max()
+        counts = [int(co.get(m, 0)) for m in near]
+        assert counts == sorted(counts, reverse=True)
+
+
+def test_similar_falls_back_to_cosine_for_artifacts_without_the_list(
+    trained: TrainResult, tmp_path: Path, group_a: list[int]
+) -> None:
+    path = save_artifact(tmp_path, result=trained, version="v1", curve=False)
+    state = torch.load(path / "model.pt", weights_only=True)
+    del state["ranker"]["co_liked"]  # an artifact saved before the list existed
+    torch.save(state, path / "model.pt")
+    rec = Recommender.load(path)
+    assert rec.similar(group_a[0], 10, min_support=1) == rec.similar_by_embedding(
+        group_a[0], k=10, min_support=1
+    )
+
+
 def _mapped(path: Path) -> bool:
     return str(path) in Path("/proc/self/maps").read_text()
 
@@ -135,6 +166,9 @@ def test_artifact_loads_mapped_and_serves_identically(
     )
     assert before.similar_by_neighbours(group_a[2], min_support=1) == after.similar_by_neighbours(
         group_a[2], min_support=1
+    )
+    assert before.similar(group_a[2], 10, min_support=1) == after.similar(
+        group_a[2], 10, min_support=1
     )
     assert before.contributions(ratings=rated, movie_id=group_a[5]) == after.contributions(
         ratings=rated, movie_id=group_a[5]

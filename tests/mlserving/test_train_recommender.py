@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
-from ml import loader
+from ml import dataset, loader
 from ml.dataset import ratings_export
 from ml.deployment import HISTORY, POINTER, deploy, deployed_version
 from ml.loader import get_recommender, model_version
+from movies.models import Rating
 from tests.conftest import TINY_TRAINING
 from tests.factories import RatingFactory, UserFactory
 from tests.mlserving.waiting import wait_until
@@ -34,6 +35,29 @@ def test_ratings_export_has_the_training_columns(planted):
     row = frame[(frame.userId == rating.user_id) & (frame.movieId == rating.movie_id)].iloc[0]
     assert row.rating == np.float32(3.5)
     assert row.timestamp == int(rating.timestamp.timestamp())
+
+
+def test_ratings_export_streams_in_chunks_with_progress(planted, monkeypatch):
+    monkeypatch.setattr(dataset, "EXPORT_CHUNK", 100)
+    calls = []
+    frame = ratings_export(progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(100, 600), (200, 600), (300, 600), (400, 600), (500, 600), (600, 600)]
+    expected = sorted(Rating.objects.values_list("user_id", "movie_id"))
+    assert sorted(zip(frame.userId.tolist(), frame.movieId.tolist(), strict=True)) == expected
+    assert frame.dtypes.tolist() == [np.int64, np.int64, np.float32, np.int64]
+
+
+def test_train_recommender_reports_export_progress(planted, model_dir, monkeypatch):
+    monkeypatch.setattr(dataset, "EXPORT_CHUNK", 250)
+    err = io.StringIO()
+    call_command(
+        "train_recommender", *TINY_TRAINING, "--verbosity=2", stdout=io.StringIO(), stderr=err
+    )
+    assert err.getvalue().splitlines()[:3] == [
+        "exported 250 of 600 ratings",
+        "exported 500 of 600 ratings",
+        "exported 600 of 600 ratings",
+    ]
 
 
 def test_if_missing_trains_only_when_nothing_is_deployed(planted, model_dir):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 # --if-missing (first boot, `scripts/dev`): seconds on the demo data, close to the full quality
 # (demo holdout: RMSE 0.835 vs 0.826, NDCG@10 0.262 vs 0.262).
+EXPORT_PROGRESS_EVERY = 1_000_000
 QUICK = {"dim": 32, "epochs": 40, "patience": 3, "refit": False, "ease_min_support": 20}
 
 
@@ -105,7 +107,7 @@ class Command(BaseCommand):
             torch.set_num_threads(options["threads"])
         config = self._config(TrainConfig, options)
         started = time.perf_counter()
-        ratings = ratings_export()
+        ratings = ratings_export(progress=self._export_progress(options["verbosity"]))
         export_seconds = time.perf_counter() - started
         if ratings["userId"].nunique() < 2 or ratings["movieId"].nunique() < 2:
             message = f"Too few ratings to train on ({len(ratings)})."
@@ -191,6 +193,18 @@ class Command(BaseCommand):
         )
         if not options["no_notify"] and Path(settings.ML_MODEL_DIR) == out:
             self._notify()
+
+    def _export_progress(self, verbosity: int) -> Callable[[int, int], None]:
+        """Export progress on stderr: every million ratings (every chunk with -v 2)."""
+        step = 1 if verbosity >= 2 else EXPORT_PROGRESS_EVERY
+        shown = [0]
+
+        def report(done: int, total: int) -> None:
+            if verbosity >= 1 and (done - shown[0] >= step or done == total) and total > step:
+                shown[0] = done
+                self.stderr.write(f"exported {done:,} of {total:,} ratings")
+
+        return report
 
     def _config(self, config_class: type[TrainConfig], options: dict[str, Any]) -> TrainConfig:
         values: dict[str, Any] = {"seed": options["seed"]}
