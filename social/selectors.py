@@ -27,6 +27,18 @@ def friends_of(*, user: User) -> QuerySet[User]:
     )
 
 
+def friend_ids_visible(*, user_id: int) -> list[int]:
+    """The user's friends' ids, less anyone hidden by a block either way: two narrow indexed
+    queries (the friendship pairs, `blocked_user_ids_for`), cheaper to build than a join."""
+    pairs = Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id))
+    hidden = blocked_user_ids_for(user=user_id)
+    friends = (
+        high if low == user_id else low
+        for low, high in pairs.values_list("user_low_id", "user_high_id")
+    )
+    return [friend for friend in friends if friend not in hidden]
+
+
 def hidden_users_q(*, viewer_id: int, field: str = "pk") -> Q:
     """Rows whose user id in `field` is hidden from the viewer by a block (either way); use it
     in `exclude()`. Two indexed subqueries, no extra query."""
