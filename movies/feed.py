@@ -1,11 +1,14 @@
 """Friends' activity (API.md part two "Friends' activity"): fan-out on read.
 
-The feed is computed from the friends' current ratings and comments on every request: friend ids
-(one query), then the newest ratings and the newest comments of those ids before the cursor (one
-indexed query each: `rating_user_recent_idx`, `comment_author_recent_idx`), merged in Python.
-So a new friend's history shows at once, a removed friend's leaves at once, a re-rating moves
-the item (its timestamp changed) and a deleted comment is simply gone. Measurements at 10, 100
-and 1,000 friends, and why not fan-out on write: README "Decisions", bench/social/RESULTS.md.
+The feed is computed from the friends' current ratings and comments on every request, so a new
+friend's history shows at once, a removed friend's leaves at once, a re-rating moves the item
+(its timestamp changed) and a deleted comment is simply gone. A page costs four statements
+whatever the friends' history: the friendships and the blocks (social's rule); (`_page_rows`)
+each friend's newest rating and newest comment below the cursor (one probe of
+`rating_user_recent_idx` / `comment_author_recent_idx` each); then, for only the friends whose
+newest item can reach the page, at most `limit` rows each, with the authors' names. Movie
+summaries come from the catalogue store. Measurements at 10, 100 and 1,000 friends, and why not
+fan-out on write: README "Decisions", bench/social/RESULTS.md.
 
 Order and cursor: items sort by (time, kind, row id), newest first. An item id encodes that
 position, `r<rating id>.<time in µs>.<tag>` or `c<comment id>.<time>.<tag>`, where the tag is an
@@ -20,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Field, Model
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
@@ -90,6 +94,14 @@ def friend_ids_for_feed(*, user: User) -> list[int]:
     return friend_ids_visible(user_id=user.pk)
 
 
+def _quoted_column(model: type[Model], name: str) -> str:
+    """The quoted database column of a concrete field, for the raw SQL below."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return connection.ops.quote_name(field.column)
+
+
 @dataclass(frozen=True)
 class _Source:
     """One kind of activity: its table, author column, time column (index: author, -time) and
@@ -102,8 +114,8 @@ class _Source:
     payload: str
 
     def columns(self) -> tuple[str, str, str]:
-        quote, meta = connection.ops.quote_name, self.model._meta
-        return quote(meta.db_table), quote(meta.get_field(self.actor).column), quote(self.time)
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        return table, _quoted_column(self.model, self.actor), _quoted_column(self.model, self.time)
 
 
 _SOURCES = (
@@ -187,7 +199,7 @@ def _page_rows(actor_ids: list[int], before: FeedPosition | None, limit: int) ->
     newest = sorted(_newest_per_actor(actor_ids, before), key=lambda row: row[2], reverse=True)
     threshold = newest[limit - 1][2] if len(newest) >= limit else None
     quote, user_meta = connection.ops.quote_name, User._meta
-    users, username = quote(user_meta.db_table), quote(user_meta.get_field("username").column)
+    users, username = quote(user_meta.db_table), _quoted_column(User, "username")
     parts, params = [], []
     for source in _SOURCES:
         candidates = [
@@ -198,8 +210,8 @@ def _page_rows(actor_ids: list[int], before: FeedPosition | None, limit: int) ->
         if not candidates:
             continue
         table, actor, time = source.columns()
-        movie = quote(source.model._meta.get_field("movie").column)
-        payload = quote(source.payload)
+        movie = _quoted_column(source.model, "movie")
+        payload = _quoted_column(source.model, source.payload)
         below, below_params = _below_sql(source, before)
         floor, floor_params = (
             ("", []) if threshold is None else (f" AND y.{time} >= %s", [threshold])
@@ -262,6 +274,7 @@ def feed_items(rows: list[Rating | Comment]) -> list[dict[str, Any]]:
     movies = MovieSummaryOutputSerializer([row.movie for row in rows], many=True).data
     items = []
     for row, actor, movie in zip(rows, actors, movies, strict=True):
+        data: dict[str, Any]
         if isinstance(row, Rating):
             kind, moment, data = "r", row.timestamp, {"rating": float(row.value)}
         else:
@@ -282,8 +295,8 @@ def comment_feed_item(comment: Comment) -> dict[str, Any]:
 
 def feed_list(*, user: User, before: FeedPosition | None, limit: int) -> list[dict[str, Any]]:
     """The newest `limit` items of the user's friends strictly below `before`, newest first:
-    three statements (friends, each friend's newest, the page) and the movies' materialised
-    summaries (catalogue), no model instances."""
+    four statements (friendships, blocks, each friend's newest, the page) and the movies'
+    materialised summaries (catalogue), no model instances."""
     actor_ids = friend_ids_for_feed(user=user)
     if not actor_ids or limit == 0:
         return []
