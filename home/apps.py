@@ -6,8 +6,8 @@ class HomeConfig(AppConfig):
 
     def ready(self) -> None:
         from home import services
-        from ml import services as ml_services
+        from ml.hooks import ratings_committed, recommendations_refreshing
 
-        ml_services.rating_commit_hooks.append(services.home_rows_forget_for_rater)
-        ml_services.refresh_hooks.append(services.home_rows_refresh)
+        ratings_committed.register(services.home_rows_forget_for_rater)
+        recommendations_refreshing.register(services.home_rows_refresh)
         services.connect_friendship_signals()

@@ -31,7 +31,7 @@ from movies.selectors import (
     movie_similar_content_based,
 )
 from movies.serializers import MovieSummaryOutputSerializer
-from social.selectors import friends_of
+from social.selectors import friends_of, hidden_users_q
 
 if TYPE_CHECKING:  # torch comes with the first model (ml.loader), not with the URLconf
     from ml.recommender import Recommender
@@ -133,10 +133,10 @@ def _because_you_liked(
 
 
 def friend_ids_for_home(*, user: User) -> list[int]:
-    """Whose ratings the friends row and group picks may use: the user's friends."""
-    friends = friends_of(user=user)
-    # Blocks (API.md part two): exclude blocked users here, e.g.
-    # friends = friends.exclude(pk__in=blocked_user_ids(user=user))
+    """Whose ratings the friends row and group picks may use: the user's friends, without
+    anyone hidden from them by a block either way (API.md part two "Blocking"). A block ends
+    the friendship too; this also holds for a friendship row that outlives a block."""
+    friends = friends_of(user=user).exclude(hidden_users_q(viewer_id=user.pk))
     return list(friends.values_list("pk", flat=True))
 
 
@@ -317,9 +317,10 @@ def home_rows_for_user(*, user: User, limit: int) -> list[dict[str, Any]]:
 
 GROUP_MAX_FRIENDS = 7
 # Candidates: movies with at least this many training ratings (predicted stars of thinly rated
-# movies are mostly their bias); measured in bench/home/group_quality.py.
+# movies are mostly their bias; bench/home/group_quality.py uses the same threshold).
 GROUP_MIN_SUPPORT = 10
-# score = mean - MISERY_WEIGHT * (mean - min) of the members' predicted stars.
+# score = mean - MISERY_WEIGHT * (mean - min) of the members' standardised ranking scores
+# (bench/home/RESULTS.md: ranking by predicted stars scored below popularity).
 MISERY_WEIGHT = 0.5
 
 
@@ -327,7 +328,7 @@ MISERY_WEIGHT = 0.5
 class GroupPick:
     movie: Movie
     score: float
-    predicted: list[float]  # per member, in `GroupPicks.members` order
+    predicted: list[float]  # predicted stars per member, in `GroupPicks.members` order
 
 
 @dataclass(frozen=True)
@@ -336,10 +337,23 @@ class GroupPicks:
     movies: list[GroupPick]
 
 
-def group_score(stars: np.ndarray) -> np.ndarray:
-    """Group score per movie from members x movies predicted stars (the README's formula)."""
-    mean = stars.mean(axis=0)
-    return mean - MISERY_WEIGHT * (mean - stars.min(axis=0))
+def group_score(values: np.ndarray) -> np.ndarray:
+    """Group score per movie from members x movies standardised ranking scores (the README's
+    formula): their mean, less MISERY_WEIGHT x the gap to the least satisfied member."""
+    mean = values.mean(axis=0)
+    return mean - MISERY_WEIGHT * (mean - values.min(axis=0))
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    """z-scores over the candidates, so that members with long and short histories (whose raw
+    ranking scores differ in scale) weigh the same; movies the ranker cannot score sit at the
+    lowest finite score."""
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return np.zeros_like(scores, dtype=np.float64)
+    values = np.where(finite, scores, scores[finite].min()).astype(np.float64)
+    spread = values.std()
+    return (values - values.mean()) / (spread if spread > 0 else 1.0)
 
 
 def _group_stars_without_model(
@@ -389,13 +403,17 @@ def _candidates(recommender: Recommender) -> tuple[np.ndarray, np.ndarray]:
 
 
 def member_stars_compute(recommender: Recommender, ratings: dict[int, float]) -> np.ndarray:
-    """One member's predicted stars over the group candidates (float32), NaN where rated:
-    personal once the model knows ML_MIN_RATINGS of their movies, cold-start before."""
+    """One member's 2 x candidates float32 array, NaN where they rated the movie: row 0 their
+    predicted stars (personal once the model knows ML_MIN_RATINGS of their movies, cold-start
+    before), row 1 their standardised ranking score (what the group is ranked by)."""
     ids, positions = _candidates(recommender)
+    explain = _explain()
     personal = _known_count(recommender, ratings) >= settings.ML_MIN_RATINGS
-    stars = _explain().member_stars(recommender, ratings=ratings, personal=personal)[positions]
-    stars[np.isin(ids, np.fromiter(ratings, dtype=np.int64, count=len(ratings)))] = np.nan
-    return stars.astype(np.float32)
+    stars = explain.member_stars(recommender, ratings=ratings, personal=personal)[positions]
+    ranking = _standardised(explain.member_ranking(recommender, ratings=ratings)[positions])
+    both = np.stack([stars, ranking]).astype(np.float32)
+    both[:, np.isin(ids, np.fromiter(ratings, dtype=np.int64, count=len(ratings)))] = np.nan
+    return both
 
 
 def _ratings_by_user(user_ids: list[int]) -> dict[int, dict[int, float]]:
@@ -407,7 +425,8 @@ def _ratings_by_user(user_ids: list[int]) -> dict[int, dict[int, float]]:
 
 
 def member_stars_for(recommender: Recommender, user_ids: list[int]) -> np.ndarray:
-    """members x candidates predicted stars, NaN where that member rated the movie. Each
+    """members x 2 x candidates (`member_stars_compute`), NaN where that member rated the movie.
+    Each
     member's row comes from the cache (stored by the refresh after their last rating, dropped
     when they rate) or is computed from their ratings (one query for all the missing ones)."""
     keys = {pk: member_stars_key(pk) for pk in user_ids}
@@ -416,7 +435,7 @@ def member_stars_for(recommender: Recommender, user_ids: list[int]) -> np.ndarra
     for pk, key in keys.items():
         entry = found.get(key)
         if entry is not None and entry["model_version"] == recommender.version:
-            rows[pk] = np.frombuffer(entry["stars"], dtype=np.float32)
+            rows[pk] = np.frombuffer(entry["stars"], dtype=np.float32).reshape(2, -1)
     missing = [pk for pk in user_ids if pk not in rows]
     if missing:
         fresh = {}
@@ -439,12 +458,14 @@ def group_picks(*, user: User, friend_ids: list[int], limit: int) -> GroupPicks:
         ids, stars = _group_stars_without_model([ratings[m.pk] for m in members])
         for row, member in enumerate(members):
             stars[row, np.isin(ids, list(ratings[member.pk]))] = np.nan
+        ranking = stars  # no ranking model: the stars are all there is
     else:
         ids, _ = _candidates(recommender)
-        stars = member_stars_for(recommender, [m.pk for m in members])
+        both = member_stars_for(recommender, [m.pk for m in members])
+        stars, ranking = both[:, 0], both[:, 1]
     allowed = ~np.isnan(stars).any(axis=0)  # rated by nobody in the group
-    ids, stars = ids[allowed], stars[:, allowed]
-    scores = group_score(stars)
+    ids, stars, ranking = ids[allowed], stars[:, allowed], ranking[:, allowed]
+    scores = group_score(ranking)
     n = min(limit + 10, len(ids))  # spare ids: movies gone from the catalogue drop out
     if n <= 0 or limit <= 0:
         return GroupPicks(members=members, movies=[])

@@ -193,8 +193,9 @@ class MemberPredictionOutputSerializer(serializers.Serializer):
 
 class GroupPickOutputSerializer(MovieSummaryOutputSerializer):
     score = serializers.FloatField(
-        help_text="The group's score (README: mean predicted stars with a least-misery "
-        "penalty); `movies` are sorted by it."
+        help_text="The group's score (README): the mean of the members' standardised ranking "
+        "scores less half the gap to the least satisfied member; unitless, higher is better; "
+        "`movies` are sorted by it."
     )
     predicted = MemberPredictionOutputSerializer(
         many=True, help_text="Every member's predicted stars, in `members` order."

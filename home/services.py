@@ -36,7 +36,7 @@ from movies.models import Rating
 from social.models import Friendship
 
 
-def home_rows_refresh(user_id: int) -> None:
+def home_rows_refresh(*, user_id: int) -> None:
     """Compute the user's rows and group-picks predictions now and store them (the
     recommender's refresh hook, so both are ready when `recommendations.updated` arrives)."""
     user = User.objects.filter(pk=user_id).first()
@@ -59,7 +59,7 @@ def home_rows_forget(*, user_ids: list[int]) -> None:
     cache.delete_many([home_rows_key(user_id) for user_id in user_ids])
 
 
-def home_rows_forget_for_rater(user_id: int) -> None:
+def home_rows_forget_for_rater(*, user_id: int) -> None:
     """A rating by `user_id` committed: their rows and predictions are stale, and so are their
     friends' friends rows."""
     user = User.objects.filter(pk=user_id).first()

@@ -284,4 +284,22 @@ def complete_schema(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             # No requirement listed means "the default", not "none": say it is anonymous.
             if operation.get("security", [{}]) == [{}]:
                 operation["security"] = []
+    _unwrap_tagged_unions(result.get("components", {}).get("schemas", {}))
     return result
+
+
+def _unwrap_tagged_unions(schemas: dict[str, Any]) -> None:
+    """A property holding a tagged union (a component with a `discriminator`) refers to it
+    directly, not through drf-spectacular's `allOf: [$ref]` wrapper (added to carry `readOnly`).
+    Generators read the wrapper as "this object is a subtype of the union" and drop the tag:
+    openapi-typescript typed such a field `Omit<Union, "type">`, which no client can narrow."""
+    unions = {
+        f"#/components/schemas/{name}"
+        for name, schema in schemas.items()
+        if "discriminator" in schema
+    }
+    for schema in schemas.values():
+        for name, prop in schema.get("properties", {}).items():
+            wrapped = prop.get("allOf", [])
+            if len(wrapped) == 1 and wrapped[0].get("$ref") in unions:
+                schema["properties"][name] = {"$ref": wrapped[0]["$ref"]}

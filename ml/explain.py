@@ -3,7 +3,9 @@
 Three questions, answered from the model's own terms (no Django here):
 - `pick_contributions`: how much each rated movie adds to a pick's ranking score;
 - `item_neighbours`: a movie's nearest movies in the model's item space;
-- `member_stars`: one user's predicted stars for many movies, personal or cold-start.
+- `member_stars`: one user's predicted stars for many movies, personal or cold-start;
+- `member_ranking`: one user's ranking score for every movie (what `Recommender.recommend`
+  ranks by).
 
 They read the serving object's parts (`Recommender.model`, `.ranker`, the id maps), so a new
 recommender only has to re-implement this module, not its callers.
@@ -150,6 +152,28 @@ def member_stars(
         )
         offset = float((values - baseline[idx]).sum() / (len(idx) + COLD_START_DAMPING))
     return np.clip(baseline + offset, MIN_STARS, MAX_STARS)
+
+
+def member_ranking(recommender: Recommender, *, ratings: Mapping[int, float]) -> np.ndarray:
+    """The ranking score of every movie (order of `movie_ids`, float32) for a user with
+    `ratings`, as `Recommender.recommend` computes it before it drops the rated movies: the
+    item model's terms plus `blend` x the predicted stars. log(1 + training ratings) when the
+    model knows none of the rated movies. Scores of different users are on different scales:
+    standardise them before combining."""
+    model, ranker = recommender.model, recommender.ranker
+    index = recommender._movie_index
+    pairs = [(index[int(m)], float(v)) for m, v in ratings.items() if int(m) in index]
+    with torch.inference_mode():
+        if not pairs:
+            return np.log1p(recommender._counts.numpy().astype(np.float32))
+        items = torch.tensor([i for i, _ in pairs], dtype=torch.long)
+        stars = torch.tensor([v for _, v in pairs], dtype=torch.float32)
+        scores = ranker.score(items)
+        blend = float(ranker.blend)
+        if blend:
+            bias, vec = model.fold_in(items, stars)
+            scores = scores + blend * model.predict_items(bias, vec)
+        return scores.numpy().astype(np.float32)
 
 
 def _personal_stars(recommender: Recommender, ratings: Mapping[int, float]) -> np.ndarray:

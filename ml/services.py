@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
@@ -20,6 +19,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from mcbackend.hooks import Hook
+from ml.hooks import ratings_committed, recommendations_refreshing
 from ml.selectors import personal_recommendations_for_user
 from movies.models import Rating
 from realtime.events import notify_recommendations_updated
@@ -32,13 +33,6 @@ _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 _pending: set[int] = set()
 _pending_lock = threading.Lock()
-
-# Other apps' work on a rating change, registered from their AppConfig.ready() (home's rows):
-# `rating_commit_hooks` run in the rating's commit hook, before the refresh is queued (drop what
-# is now stale); `refresh_hooks` run in the refresh, before `recommendations.updated` is
-# published, so what they compute is ready when the event arrives.
-rating_commit_hooks: list[Callable[[int], None]] = []
-refresh_hooks: list[Callable[[int], None]] = []
 
 
 @transaction.atomic
@@ -61,7 +55,7 @@ def _refresh(user_id: int) -> None:
     try:
         user = User.objects.filter(pk=user_id).first()
         if user is not None:
-            _run_hooks(refresh_hooks, user_id)
+            _run_hooks(recommendations_refreshing, user_id)
             recommendations_push(user=user)
     except Exception:
         logger.exception("Could not refresh recommendations for user %s", user_id)
@@ -90,16 +84,17 @@ def recommendations_refresh(*, user_id: int) -> Future[None] | None:
     return _get_executor().submit(_refresh, user_id)
 
 
-def _run_hooks(hooks: list[Callable[[int], None]], user_id: int) -> None:
-    for hook in hooks:
+def _run_hooks(hook: Hook, user_id: int) -> None:
+    """Every receiver, each on its own: one failing is logged, the others still run."""
+    for receiver in hook.receivers:
         try:
-            hook(user_id)
+            receiver(user_id=user_id)
         except Exception:
-            logger.exception("Hook %r failed for user %s", hook, user_id)
+            logger.exception("%r: receiver %r failed for user %s", hook, receiver, user_id)
 
 
 def _ratings_committed(user_id: int) -> None:
-    _run_hooks(rating_commit_hooks, user_id)
+    _run_hooks(ratings_committed, user_id)
     recommendations_refresh(user_id=user_id)
 
 

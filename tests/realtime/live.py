@@ -71,10 +71,10 @@ def start_live_server(
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if requests.get(f"{server.url}/api/health/", timeout=1).status_code == 200:
+                if requests.get(f"{server.url}/api/health/", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or its first answer is slow on a busy machine
             assert process.poll() is None, "daphne exited"
             assert time.monotonic() < deadline, "daphne did not start"
             time.sleep(0.2)

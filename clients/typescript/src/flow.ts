@@ -164,6 +164,65 @@ export async function flow(baseUrl: string): Promise<FlowResult> {
     }
   }
 
+  // Part two: the home page's rows (each reason a tagged union), group picks, inbox, feed, blocks.
+  const rows = await api.GET("/api/user/movies/lists/", { params: { query: { limit: 5 } } });
+  if (rows.error) {
+    fail("home rows", rows.error);
+  }
+  const reasons: string[] = [];
+  for (const row of rows.data) {
+    for (const pick of row.movies) {
+      const reason = pick.reason;
+      switch (reason.type) {
+        case "model":
+          reasons.push(reason.because.map((movie) => movie.title).join(", "));
+          break;
+        case "because_you_liked":
+          reasons.push(reason.movie.title);
+          break;
+        case "friends":
+          reasons.push(`${reason.count} friends: ${reason.friends.map((f) => f.username)}`);
+          break;
+        case "trending":
+          reasons.push(`${reason.ratings} ratings`);
+          break;
+        case "popular":
+          reasons.push(row.title);
+          break;
+      }
+    }
+  }
+  const friends = await api.GET("/api/friends/");
+  const friendIds: number[] = (friends.data ?? []).map((friend) => friend.id);
+  if (friendIds.length > 0) {
+    const night = await api.POST("/api/recommendations/group/", {
+      params: { query: { limit: 3 } },
+      body: { user_ids: friendIds.slice(0, 7) },
+    });
+    if (night.error) {
+      const why: string | string[] | undefined =
+        "user_ids" in night.error ? night.error.user_ids : undefined;
+      void why;
+    } else {
+      const stars: number[] = night.data.movies.flatMap((m) => m.predicted.map((p) => p.rating));
+      void stars;
+    }
+  }
+  const unread = await api.GET("/api/notifications/unread-count/");
+  if (unread.data && unread.data.unread > 0) {
+    await api.POST("/api/notifications/read/", { body: { up_to: unread.data.last_event_id } });
+  }
+  const feed = await api.GET("/api/feed/", { params: { query: { limit: 10 } } });
+  const oldest = feed.data?.at(-1);
+  if (oldest !== undefined) {
+    await api.GET("/api/feed/", { params: { query: { before: oldest.id, limit: 10 } } });
+  }
+  if (bob !== undefined) {
+    await api.POST("/api/user/{user_id}/block/", { params: { path: { user_id: bob.id } } });
+    await api.DELETE("/api/user/{user_id}/block/", { params: { path: { user_id: bob.id } } });
+  }
+  void reasons;
+
   const renewed = await anonymous.POST("/api/token/refresh/", { body: {} });
   if (renewed.response.status === 401 && renewed.error) {
     void renewed.error.message;

@@ -5,7 +5,6 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from home.selectors import MISERY_WEIGHT
 from movies.models import Rating
 from tests.factories import FriendshipFactory, MovieFactory, RatingFactory, UserFactory
 
@@ -147,10 +146,6 @@ def test_every_member_has_stars_in_range_and_movies_are_sorted_by_score(
         for prediction in movie["predicted"]:
             assert 0.5 <= prediction["rating"] <= 5.0
             assert round(prediction["rating"], 1) == prediction["rating"]
-        stars = [p["rating"] for p in movie["predicted"]]
-        mean = sum(stars) / len(stars)
-        # The README's score, up to the rounding of the predictions shown.
-        assert movie["score"] == pytest.approx(mean - MISERY_WEIGHT * (mean - min(stars)), abs=0.06)
         assert {"id", "title", "poster_url", "overview", "release_date"} <= movie.keys()
     scores = [m["score"] for m in body["movies"]]
     assert scores == sorted(scores, reverse=True)
@@ -239,3 +234,41 @@ def test_query_count_is_fixed(
     # Now every member's predictions are cached.
     with django_assert_num_queries(3):
         assert _post(auth_client, {"user_ids": [f.id for f in friends]}).status_code == 200
+
+
+def test_movies_are_ranked_by_the_members_ranking_scores_not_their_stars(
+    tiny_model, group, auth_client, user
+):
+    # The README's score: mean - 0.5 x (mean - min) of each member's ranking score (what
+    # GET /api/user/movies/ ranks by), standardised per member; the stars are shown only.
+    import numpy as np
+
+    from ml import explain
+    from ml.loader import get_recommender
+
+    fan, newcomer = group
+    body = _post(auth_client, {"user_ids": [fan.id, newcomer.id]}, limit=5).json()
+    shown = [m["id"] for m in body["movies"]]
+
+    recommender = get_recommender()
+    ids = explain.movie_ids(recommender)
+    counts = explain.rating_counts(recommender)
+    rated = set(
+        Rating.objects.filter(user__in=[user, fan, newcomer]).values_list("movie_id", flat=True)
+    )
+    candidates = [i for i, m in enumerate(ids.tolist()) if counts[i] >= 10]
+    z = []
+    for member in (user, fan, newcomer):
+        ratings = {
+            m: float(v)
+            for m, v in Rating.objects.filter(user=member).values_list("movie_id", "value")
+        }
+        scores = explain.member_ranking(recommender, ratings=ratings)[candidates].astype(float)
+        z.append((scores - scores.mean()) / scores.std())
+    z = np.array(z)
+    score = z.mean(axis=0) - 0.5 * (z.mean(axis=0) - z.min(axis=0))
+    order = [int(ids[candidates[j]]) for j in np.argsort(-score, kind="stable")]
+    assert shown == [m for m in order if m not in rated][:5]
+    assert [m["score"] for m in body["movies"]] == sorted(
+        [m["score"] for m in body["movies"]], reverse=True
+    )
