@@ -1,11 +1,14 @@
 """Friends' activity (API.md part two "Friends' activity"): fan-out on read.
 
-The feed is computed from the friends' current ratings and comments on every request: friend ids
-(one query), then the newest ratings and the newest comments of those ids before the cursor (one
-indexed query each: `rating_user_recent_idx`, `comment_author_recent_idx`), merged in Python.
-So a new friend's history shows at once, a removed friend's leaves at once, a re-rating moves
-the item (its timestamp changed) and a deleted comment is simply gone. Measurements at 10, 100
-and 1,000 friends, and why not fan-out on write: README "Decisions", bench/social/RESULTS.md.
+The feed is computed from the friends' current ratings and comments on every request, so a new
+friend's history shows at once, a removed friend's leaves at once, a re-rating moves the item
+(its timestamp changed) and a deleted comment is simply gone. A page costs four statements
+whatever the friends' history: the friendships and the blocks (social's rule); (`_page_rows`)
+each friend's newest rating and newest comment below the cursor (one probe of
+`rating_user_recent_idx` / `comment_author_recent_idx` each); then, for only the friends whose
+newest item can reach the page, at most `limit` rows each, with the authors' names. Movie
+summaries come from the catalogue store. Measurements at 10, 100 and 1,000 friends, and why not
+fan-out on write: README "Decisions", bench/social/RESULTS.md.
 
 Order and cursor: items sort by (time, kind, row id), newest first. An item id encodes that
 position, `r<rating id>.<time in µs>.<tag>` or `c<comment id>.<time>.<tag>`, where the tag is an
@@ -15,19 +18,22 @@ never overlap or skip, and the cursor keeps working after its own item changed o
 """
 
 import datetime
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Field, Model
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
+from movies import catalogue
 from movies.models import Comment, Rating
 from movies.selectors import SUMMARY_FIELDS
 from movies.serializers import MovieSummaryOutputSerializer
 from realtime.protocol import format_ts
-from social.selectors import friends_of, hidden_users_q
+from social.selectors import friend_ids_visible
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 KIND_RANK = {"c": 0, "r": 1}  # at the same microsecond a rating sorts above a comment
@@ -79,58 +85,184 @@ def feed_position_parse(item_id: str) -> FeedPosition | None:
     return FeedPosition(kind, int(pk), int(micros))
 
 
-def _older_than(before: FeedPosition | None, *, kind: str, time_field: str) -> Q:
-    if before is None:
-        return Q()
-    rank = KIND_RANK[kind]
-    earlier = Q(**{f"{time_field}__lt": before.moment})
-    same_time = Q(**{time_field: before.moment})
-    if rank < KIND_RANK[before.kind]:
-        return earlier | same_time
-    if rank == KIND_RANK[before.kind]:
-        return earlier | (same_time & Q(pk__lt=before.pk))
-    return earlier
-
-
 def _movie_only(prefix: str) -> list[str]:
     return [f"{prefix}__{name}" for name in SUMMARY_FIELDS]
 
 
 def friend_ids_for_feed(*, user: User) -> list[int]:
     """The user's friends, without anyone hidden by a block (social's rule)."""
-    return list(
-        friends_of(user=user)
-        .exclude(hidden_users_q(viewer_id=user.pk))
-        .values_list("pk", flat=True)
-    )
+    return friend_ids_visible(user_id=user.pk)
 
 
-def _newest(queryset: QuerySet[Any], *, time_field: str, limit: int) -> list[int]:
-    """The ids of the newest rows, read from the per-author index alone (no joins): with many
-    friends the database sorts thousands of narrow rows instead of joined ones."""
-    return list(queryset.order_by(f"-{time_field}", "-pk").values_list("pk", flat=True)[:limit])
+def _quoted_column(model: type[Model], name: str) -> str:
+    """The quoted database column of a concrete field, for the raw SQL below."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return connection.ops.quote_name(field.column)
 
 
-def _ratings(actor_ids: list[int], before: FeedPosition | None, limit: int) -> list[Rating]:
-    newest = Rating.objects.filter(_older_than(before, kind="r", time_field="timestamp")).filter(
-        user_id__in=actor_ids
-    )
-    return list(
-        Rating.objects.filter(pk__in=_newest(newest, time_field="timestamp", limit=limit))
-        .select_related("user", "movie")
-        .only("id", "value", "timestamp", "user__id", "user__username", *_movie_only("movie"))
-    )
+@dataclass(frozen=True)
+class _Source:
+    """One kind of activity: its table, author column, time column (index: author, -time) and
+    what the item shows (a rating's value, a comment's body)."""
+
+    kind: str
+    model: type[Rating] | type[Comment]
+    actor: str
+    time: str
+    payload: str
+
+    def columns(self) -> tuple[str, str, str]:
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        return table, _quoted_column(self.model, self.actor), _quoted_column(self.model, self.time)
 
 
-def _comments(actor_ids: list[int], before: FeedPosition | None, limit: int) -> list[Comment]:
-    newest = Comment.objects.filter(_older_than(before, kind="c", time_field="created")).filter(
-        author_id__in=actor_ids
-    )
-    return list(
-        Comment.objects.filter(pk__in=_newest(newest, time_field="created", limit=limit))
-        .select_related("author", "movie")
-        .only("id", "body", "created", "author__id", "author__username", *_movie_only("movie"))
-    )
+_SOURCES = (
+    _Source("r", Rating, "user", "timestamp", "value"),
+    _Source("c", Comment, "author", "created", "body"),
+)
+
+
+def _below_sql(source: _Source, before: FeedPosition | None) -> tuple[str, list[Any]]:
+    """SQL (on alias `y`) for "strictly below the cursor" in (time, kind, id) order, written as
+    a range on the time column so the per-author index serves it."""
+    if before is None:
+        return "", []
+    time = f"y.{source.columns()[2]}"
+    moment = connection.ops.adapt_datetimefield_value(before.moment)
+    rank, cursor_rank = KIND_RANK[source.kind], KIND_RANK[before.kind]
+    if rank < cursor_rank:  # at the cursor's microsecond this kind sorts below it
+        return f" AND {time} <= %s", [moment]
+    if rank > cursor_rank:
+        return f" AND {time} < %s", [moment]
+    return f" AND {time} <= %s AND ({time} < %s OR y.id < %s)", [moment, moment, before.pk]
+
+
+def _newest_per_actor(
+    actor_ids: list[int], before: FeedPosition | None
+) -> list[tuple[str, int, Any]]:
+    """(kind, actor id, time) of each friend's newest rating and newest comment below the
+    cursor: one index probe per friend and kind (`rating_user_recent_idx`,
+    `comment_author_recent_idx`), in one statement."""
+    parts, params = [], []
+    for source in _SOURCES:
+        table, actor, time = source.columns()
+        below, below_params = _below_sql(source, before)
+        newest = (
+            f"SELECT y.{time} AS t FROM {table} AS y WHERE y.{actor} = f.value{below} "  # noqa: S608
+            f"ORDER BY y.{time} DESC LIMIT 1"
+        )
+        if connection.vendor == "postgresql":
+            parts.append(
+                f"SELECT '{source.kind}', f.value, x.t FROM unnest(%s::bigint[]) AS f(value) "  # noqa: S608
+                f"CROSS JOIN LATERAL ({newest}) AS x"
+            )
+            params += [actor_ids, *below_params]
+        else:  # a scalar subquery per actor: SQLite's one-probe max on the index
+            parts.append(f"SELECT '{source.kind}', f.value, ({newest}) FROM json_each(%s) AS f")  # noqa: S608
+            params += [*below_params, json.dumps(actor_ids)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return [row for row in cursor.fetchall() if row[2] is not None]
+
+
+@dataclass(frozen=True)
+class _PageRow:
+    kind: str
+    pk: int
+    moment: datetime.datetime
+    actor_id: int
+    username: str
+    movie_id: int
+    value: Any  # a rating's value
+    body: str | None  # a comment's body
+
+
+def _moment(value: Any) -> datetime.datetime:
+    """A time column read by raw SQL: aware on PostgreSQL, UTC text on SQLite."""
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
+
+
+def _page_rows(actor_ids: list[int], before: FeedPosition | None, limit: int) -> list[_PageRow]:
+    """The page's items, newest first, with their authors' names, reading O(friends + limit²)
+    index entries whatever the friends' history.
+
+    Each friend's newest item of each kind below the cursor is a real item, so the `limit`-th
+    newest of those, T, leaves at least `limit` items at or after T: the page lies at or after
+    T, and only the (friend, kind) pairs whose newest item is at or after T can be in it (at
+    most `limit` of them, plus ties at T). The second statement reads at most `limit` rows for
+    each of those pairs, none before T. Without `limit` such items, every pair is a candidate
+    and there is no T."""
+    newest = sorted(_newest_per_actor(actor_ids, before), key=lambda row: row[2], reverse=True)
+    threshold = newest[limit - 1][2] if len(newest) >= limit else None
+    quote, user_meta = connection.ops.quote_name, User._meta
+    users, username = quote(user_meta.db_table), _quoted_column(User, "username")
+    parts, params = [], []
+    for source in _SOURCES:
+        candidates = [
+            actor
+            for kind, actor, moment in newest
+            if kind == source.kind and (threshold is None or moment >= threshold)
+        ]
+        if not candidates:
+            continue
+        table, actor, time = source.columns()
+        movie = _quoted_column(source.model, "movie")
+        payload = _quoted_column(source.model, source.payload)
+        below, below_params = _below_sql(source, before)
+        floor, floor_params = (
+            ("", []) if threshold is None else (f" AND y.{time} >= %s", [threshold])
+        )
+        value, body = ("x.v", "NULL") if source.kind == "r" else ("NULL", "x.v")
+        columns = (
+            f"'{source.kind}' AS kind, x.id AS id, x.t AS t, f.value AS actor, "
+            f"u.{username} AS username, x.m AS movie, {value} AS value, {body} AS body"
+        )
+        if connection.vendor == "postgresql":
+            parts.append(
+                f"SELECT {columns} FROM unnest(%s::bigint[]) AS f(value) "  # noqa: S608
+                f"JOIN {users} AS u ON u.id = f.value CROSS JOIN LATERAL ("
+                f"SELECT y.id, y.{time} AS t, y.{movie} AS m, y.{payload} AS v FROM {table} AS y "
+                f"WHERE y.{actor} = f.value{below}{floor} "
+                f"ORDER BY y.{time} DESC, y.id DESC LIMIT %s) AS x"
+            )
+        else:  # no LATERAL: the rows whose ids a correlated subquery picks from the index
+            parts.append(
+                f"SELECT {columns} FROM json_each(%s) AS f "  # noqa: S608
+                f"JOIN {users} AS u ON u.id = f.value "
+                f"JOIN (SELECT id, {time} AS t, {movie} AS m, {payload} AS v "
+                f"FROM {table}) AS x ON x.id IN ("
+                f"SELECT y.id FROM {table} AS y WHERE y.{actor} = f.value{below}{floor} "
+                f"ORDER BY y.{time} DESC, y.id DESC LIMIT %s)"
+            )
+        actors = candidates if connection.vendor == "postgresql" else json.dumps(candidates)
+        params += [actors, *below_params, *floor_params, limit]
+    if not parts:
+        return []
+    sql = f"{' UNION ALL '.join(parts)} ORDER BY t DESC, kind DESC, id DESC LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = cursor.fetchall()
+    return [
+        _PageRow(kind, pk, _moment(moment), actor_id, name, movie_id, value, body)
+        for kind, pk, moment, actor_id, name, movie_id, value, body in rows
+    ]
+
+
+def _item(
+    *, kind: str, pk: int, moment: datetime.datetime, actor: Any, movie: Any, data: Any
+) -> dict[str, Any]:
+    return {
+        "id": feed_item_id(kind=kind, pk=pk, moment=moment),
+        "type": "rating" if kind == "r" else "comment",
+        "ts": format_ts(moment),
+        "actor": actor,
+        "movie": movie,
+        "data": data,
+    }
 
 
 def feed_items(rows: list[Rating | Comment]) -> list[dict[str, Any]]:
@@ -145,19 +277,10 @@ def feed_items(rows: list[Rating | Comment]) -> list[dict[str, Any]]:
         data: dict[str, Any]
         if isinstance(row, Rating):
             kind, moment, data = "r", row.timestamp, {"rating": float(row.value)}
-            type_ = "rating"
         else:
             kind, moment, data = "c", row.created, {"comment_id": row.pk, "body": row.body}
-            type_ = "comment"
         items.append(
-            {
-                "id": feed_item_id(kind=kind, pk=row.pk, moment=moment),
-                "type": type_,
-                "ts": format_ts(moment),
-                "actor": actor,
-                "movie": movie,
-                "data": data,
-            }
+            _item(kind=kind, pk=row.pk, moment=moment, actor=actor, movie=movie, data=data)
         )
     return items
 
@@ -171,16 +294,25 @@ def comment_feed_item(comment: Comment) -> dict[str, Any]:
 
 
 def feed_list(*, user: User, before: FeedPosition | None, limit: int) -> list[dict[str, Any]]:
-    """The newest `limit` items of the user's friends strictly below `before`, newest first."""
+    """The newest `limit` items of the user's friends strictly below `before`, newest first:
+    four statements (friendships, blocks, each friend's newest, the page) and the movies'
+    materialised summaries (catalogue), no model instances."""
     actor_ids = friend_ids_for_feed(user=user)
     if not actor_ids or limit == 0:
         return []
-    keyed: list[tuple[tuple[int, int, int], Any]] = [
-        ((_micros(r.timestamp), KIND_RANK["r"], r.pk), r)
-        for r in _ratings(actor_ids, before, limit)
+    rows = _page_rows(actor_ids, before, limit)
+    movies = {movie["id"]: movie for movie in catalogue.movie_summaries({r.movie_id for r in rows})}
+    return [
+        _item(
+            kind=row.kind,
+            pk=row.pk,
+            moment=row.moment,
+            actor={"id": row.actor_id, "username": row.username},  # UserSummaryOutputSerializer
+            movie=movies[row.movie_id],
+            data={"rating": float(row.value)}
+            if row.kind == "r"
+            else {"comment_id": row.pk, "body": row.body},
+        )
+        for row in rows
+        if row.movie_id in movies
     ]
-    keyed += [
-        ((_micros(c.created), KIND_RANK["c"], c.pk), c) for c in _comments(actor_ids, before, limit)
-    ]
-    keyed.sort(key=lambda pair: pair[0], reverse=True)
-    return feed_items([row for _, row in keyed[:limit]])

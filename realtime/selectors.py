@@ -1,13 +1,15 @@
 """Reads for the live-updates consumer (run under `database_sync_to_async`)."""
 
+import functools
 import logging
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
-    OuterRef,
+    Field,
+    Model,
     PositiveBigIntegerField,
     QuerySet,
     Subquery,
@@ -98,20 +100,34 @@ class InboxCount:
     last_event_id: int
 
 
+def _quoted_column(model: type[Model], name: str) -> str:
+    """The quoted database column of a concrete field, for the raw SQL below."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.column:
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return connection.ops.quote_name(field.column)
+
+
+@functools.cache
+def _unread_count_sql() -> str:
+    quote = connection.ops.quote_name
+    counter_fields = ("user", "last_id", "read_up_to")
+    column = {name: _quoted_column(NotificationCounter, name) for name in counter_fields}
+    user, seq = (_quoted_column(Notification, name) for name in ("user", "seq"))
+    return (
+        f"SELECT ("  # noqa: S608  (names from the models' metadata; the user id is a parameter)
+        f"SELECT COUNT(*) FROM {quote(Notification._meta.db_table)} AS n "
+        f"WHERE n.{user} = c.{column['user']} AND n.{seq} > c.{column['read_up_to']}"
+        f"), c.{column['last_id']} FROM {quote(NotificationCounter._meta.db_table)} AS c "
+        f"WHERE c.{column['user']} = %s"
+    )
+
+
 def notification_unread_count(*, user_id: int) -> InboxCount:
-    """One query: the counter row (primary key) and a count over the (user, seq) index above
-    the read mark. The backlog keeps at most a few hundred rows per user, so it stays cheap."""
-    unread = (
-        Notification.objects.filter(user_id=user_id, seq__gt=OuterRef("read_up_to"))
-        .order_by()
-        .values("user_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    row = (
-        NotificationCounter.objects.filter(user_id=user_id)
-        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
-        .values_list("unread", "last_id")
-        .first()
-    )
+    """One statement: the counter row by primary key and a count over the (user, seq) index
+    above the read mark. The backlog keeps at most a few hundred rows per user, so it stays
+    cheap. Plain SQL: building the ORM's subquery took longer than running it (bench/social)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_unread_count_sql(), [user_id])
+        row = cursor.fetchone()
     return InboxCount(*row) if row else InboxCount(0, 0)

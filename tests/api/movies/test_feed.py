@@ -145,6 +145,49 @@ def test_the_cursor_pages_without_duplicates_or_gaps_under_concurrent_inserts(
     assert seen == everything
 
 
+@pytest.mark.parametrize("limit", [1, 3, 20])
+def test_pages_over_many_friends_follow_the_full_order(user, auth_client, limit):
+    """A page reads only the friends whose newest items can reach it: paged through, the feed
+    is still every friend's whole history in (time, kind, id) order, with busy and quiet
+    friends, items at the same moment and friends with one kind only."""
+    friends = [UserFactory() for _ in range(6)]
+    for other in friends:
+        FriendshipFactory(user_low=user, user_high=other)
+    expected = []
+    for index, other in enumerate(friends):
+        for n in range(12 if index == 0 else 3):  # the first friend is much busier
+            minute = (n * 7 + index * 5) % 40 if index else n
+            if index != 5:  # the last friend only comments
+                rating = RatingFactory(user=other, timestamp=at(minute))
+                expected.append((minute, 1, rating.id, "rating"))
+            if index in (1, 5) or n % 4 == 0:
+                comment = CommentFactory(author=other, created=at(minute))
+                expected.append((minute, 0, comment.id, "comment"))
+    expected.sort(reverse=True)
+
+    seen, sizes, before = [], [], None
+    while True:
+        query = f"?limit={limit}" + (f"&before={before}" if before else "")
+        page = auth_client.get(f"/api/feed/{query}").json()
+        if not page:
+            break
+        seen += page
+        sizes.append(len(page))
+        before = page[-1]["id"]
+
+    got = [
+        (item["type"], item["data"]["comment_id"] if item["type"] == "comment" else None)
+        for item in seen
+    ]
+    assert len(seen) == len(expected)
+    assert all(size == limit for size in sizes[:-1])  # every page but the last is full
+    assert [kind for kind, _ in got] == [kind for *_, kind in expected]
+    assert [pk for kind, pk in got if kind == "comment"] == [
+        pk for _, _, pk, kind in expected if kind == "comment"
+    ]
+    assert [item["ts"] for item in seen] == [format_ts(at(minute)) for minute, *_ in expected]
+
+
 def test_the_cursor_survives_its_own_item_leaving(user, friend, auth_client, make_auth_client):
     movie = MovieFactory()
     CommentFactory(author=friend, created=at(1))
@@ -191,7 +234,8 @@ def test_feed_query_count_does_not_grow(user, friend, auth_client, django_assert
     for minute in range(rows):
         RatingFactory(user=friend, timestamp=at(minute))
         CommentFactory(author=friend, created=at(minute))
-    with django_assert_num_queries(5):  # friend ids; newest rating ids, ratings; same for comments
+    # friends (blocks left out); each friend's newest rating and comment; the page; movie summaries
+    with django_assert_num_queries(4):
         assert len(auth_client.get("/api/feed/").json()) == 2 * rows
 
 
