@@ -18,7 +18,6 @@ import importlib.util
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -143,18 +142,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         os.unlink(lua.name)
-    floor_rps = statistics.median(r for r, _ in floors)
-    floor_p50 = statistics.median(p for _, p in floors)
-    rows = {}
-    for name, values in samples.items():
-        rps = statistics.median(r for r, _ in values)
-        p50 = statistics.median(p for _, p in values)
-        rows[name] = {
-            "rps": round(rps, 1),
-            "p50_ms": round(p50, 2),
-            "cost_x_floor": round(floor_rps / rps, 2),
-            "p50_x_floor": round(p50 / floor_p50, 2),
-        }
+    floor_rps, floor_p50, rows = social_bench.summarise(floors, samples)
     report = {
         "label": args.label,
         "server": f"{args.server}, one worker",

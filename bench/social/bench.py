@@ -68,6 +68,26 @@ def get(url: str, token: str | None) -> tuple[int, bytes]:
         return error.code, b""
 
 
+def summarise(
+    floors: list[tuple[float, float]], samples: dict[str, list[tuple[float, float]]]
+) -> tuple[float, float, dict[str, dict[str, float]]]:
+    """Medians of the floor's and each endpoint's (req/s, p50 ms) runs, and each endpoint's
+    cost as a ratio to the floor (also used by bench/home)."""
+    floor_rps = statistics.median(r for r, _ in floors)
+    floor_p50 = statistics.median(p for _, p in floors)
+    rows = {}
+    for name, values in samples.items():
+        rps = statistics.median(r for r, _ in values)
+        p50 = statistics.median(p for _, p in values)
+        rows[name] = {
+            "rps": round(rps, 1),
+            "p50_ms": round(p50, 2),
+            "cost_x_floor": round(floor_rps / rps, 2),
+            "p50_x_floor": round(p50 / floor_p50, 2),
+        }
+    return floor_rps, floor_p50, rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--label", default="sqlite")
@@ -120,18 +140,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    floor_rps = statistics.median(r for r, _ in floors)
-    floor_p50 = statistics.median(p for _, p in floors)
-    rows = {}
-    for name, values in samples.items():
-        rps = statistics.median(r for r, _ in values)
-        p50 = statistics.median(p for _, p in values)
-        rows[name] = {
-            "rps": round(rps, 1),
-            "p50_ms": round(p50, 2),
-            "cost_x_floor": round(floor_rps / rps, 2),
-            "p50_x_floor": round(p50 / floor_p50, 2),
-        }
+    floor_rps, floor_p50, rows = summarise(floors, samples)
     report = {
         "label": args.label,
         "server": f"{args.server}, one worker",
