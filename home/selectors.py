@@ -31,7 +31,7 @@ from movies.selectors import (
     movie_similar_content_based,
 )
 from movies.serializers import MovieSummaryOutputSerializer
-from social.selectors import friends_of, hidden_users_q
+from social.selectors import friend_ids_visible
 
 if TYPE_CHECKING:  # torch comes with the first model (ml.loader), not with the URLconf
     from ml.recommender import Recommender
@@ -136,8 +136,7 @@ def friend_ids_for_home(*, user: User) -> list[int]:
     """Whose ratings the friends row and group picks may use: the user's friends, without
     anyone hidden from them by a block either way (API.md part two "Blocking"). A block ends
     the friendship too; this also holds for a friendship row that outlives a block."""
-    friends = friends_of(user=user).exclude(hidden_users_q(viewer_id=user.pk))
-    return list(friends.values_list("pk", flat=True))
+    return friend_ids_visible(user_id=user.pk)
 
 
 def _friends(*, user: User) -> _Row:
