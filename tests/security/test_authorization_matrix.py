@@ -268,7 +268,7 @@ def test_comment_author_and_timestamps_are_server_owned(world):
             "body": "hi",
             "author": world["alice"].pk,
             "username": "alice",
-            "id": 999,
+            "id": 2_000_000_000,
             "timestamp": "2000-01-01T00:00:00Z",
             "created": "2000-01-01T00:00:00Z",
         },
@@ -277,7 +277,7 @@ def test_comment_author_and_timestamps_are_server_owned(world):
     assert response.status_code == 201
     comment = Comment.objects.get(pk=response.data["data"]["id"])
     assert comment.author == world["users"]["other"]
-    assert comment.pk != 999
+    assert comment.pk != 2_000_000_000
     assert comment.created.year != 2000
 
 
@@ -291,7 +291,7 @@ def test_rating_user_movie_and_aggregates_are_server_owned(world):
             "movie": other_movie.pk,
             "ratings_count": 1000,
             "ratings_sum": 5000,
-            "id": 999,
+            "id": 2_000_000_000,
         },
         format="json",
     )
@@ -313,7 +313,7 @@ def test_profile_update_ignores_server_owned_fields(world):
             "is_staff": True,
             "is_superuser": True,
             "auth_generation": 99,
-            "id": 999,
+            "id": 2_000_000_000,
             "date_joined": "2000-01-01T00:00:00Z",
             "movielens_id": 5,
         },
@@ -323,7 +323,7 @@ def test_profile_update_ignores_server_owned_fields(world):
     alice.refresh_from_db()
     assert alice.bio == "new"
     assert (alice.is_staff, alice.is_superuser, alice.auth_generation) == (False, False, 0)
-    assert alice.pk != 999
+    assert alice.pk != 2_000_000_000
     assert alice.movielens_id is None
     assert alice.date_joined.year != 2000
 
