@@ -4,6 +4,7 @@ Cookie-authenticated unsafe requests must come from the site itself or a trusted
 "Cross-site safety"); a request without `Origin` is a non-browser client and passes.
 """
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
+from accounts import session_cache
 from accounts.models import RevokedSession, User
 from accounts.tokens import SESSION_CLAIM, check_generation
 
@@ -65,25 +67,36 @@ class CookieOrHeaderJWTAuthentication(JWTAuthentication):
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         """SimpleJWT's checks (user exists and is active), the auth generation, and whether the
-        token's session was ended by a logout: in the one query that loads the user."""
+        token's session was ended by a logout: from the one query that loads the user, or from
+        this process's copy of its result while the user's rows are unchanged
+        (accounts.session_cache)."""
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        users: Any = User.objects.filter(**{api_settings.USER_ID_FIELD: user_id})
         sid = validated_token.get(SESSION_CLAIM)
-        if sid is not None:
-            revoked = RevokedSession.objects.filter(sid=str(sid), user=OuterRef("pk"))
-            users = users.annotate(session_revoked=Exists(revoked))
-        user = users.first()
+        session_id = None if sid is None else str(sid)
+        user, revoked = session_cache.user_and_revoked(
+            user_id, session_id, partial(_load_user, user_id, session_id)
+        )
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:
             raise AuthenticationFailed("User is inactive", code="user_inactive")
-        if sid is not None and user.session_revoked:
+        if revoked:
             raise AuthenticationFailed("Session has ended; sign in again.", code="token_not_valid")
         check_generation(user=user, token=validated_token)
         return user
+
+
+def _load_user(user_id: object, session_id: str | None) -> tuple[User | None, bool]:
+    """The user's row, and whether the session was revoked, in one query."""
+    users: Any = User.objects.filter(**{api_settings.USER_ID_FIELD: user_id})
+    if session_id is not None:
+        revoked = RevokedSession.objects.filter(sid=session_id, user=OuterRef("pk"))
+        users = users.annotate(session_revoked=Exists(revoked))
+    user = users.first()
+    return user, bool(user is not None and session_id is not None and user.session_revoked)
 
 
 def user_for_access_token(raw: str) -> User:

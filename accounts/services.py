@@ -20,6 +20,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, Token
 
+from accounts import session_cache
 from accounts.hooks import sessions_ended, user_deleting
 from accounts.locks import acting_user_lock
 from accounts.mail import email_send
@@ -151,6 +152,7 @@ def user_password_replace(*, user: User, password_hash: str) -> None:
     )
     if not updated:
         raise NotFoundError("User not found")
+    session_cache.user_changed(user.pk)
     sessions_ended.send(user_id=user.pk)
     user.password = password_hash
     user.refresh_from_db(fields=["auth_generation"])
@@ -205,6 +207,7 @@ def session_login(*, username: str, password: str, client_address: str) -> User:
     user.last_login = timezone.now()
     if not User.objects.filter(pk=user.pk).update(last_login=user.last_login):
         raise AuthenticationError("Invalid username or password.")
+    session_cache.user_changed(user.pk)
     return user
 
 
@@ -273,6 +276,7 @@ def session_end(*, user: User, access_token: Token | None, raw_refresh: str | No
             [RevokedSession(sid=sid, user=user, expires_at=expires_at) for sid in session_ids],
             ignore_conflicts=True,
         )
+        session_cache.user_changed(user.pk)
         sessions_ended.send(user_id=user.pk)
 
 
@@ -356,4 +360,5 @@ def password_reset_confirm(*, uid: str, token: str, password: str) -> None:
     )
     if changed != 1:  # a concurrent confirm (SQLite has no row locks) used the token first
         raise FieldValidationError({"token": [RESET_LINK_INVALID]})
+    session_cache.user_changed(user.pk)
     sessions_ended.send(user_id=user.pk)

@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.crypto import salted_hmac
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
@@ -54,6 +55,15 @@ class RateLimit:
             return 0
 
     def _hit(self) -> int:
+        backend = caches["default"]
+        if isinstance(backend, RedisCache):
+            # One round trip (SET NX starts the window's counter with its expiry, INCR counts),
+            # where add() + incr() take three (SET NX, EXISTS, INCRBY).
+            key = backend.make_and_validate_key(self.key)
+            pipe = backend._cache.get_client(key, write=True).pipeline(transaction=False)
+            pipe.set(key, 0, ex=self.period + 1, nx=True)
+            pipe.incr(key)
+            return int(pipe.execute()[1])
         if cache.add(self.key, 1, timeout=self.period + 1):
             return 1
         try:

@@ -7,6 +7,7 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from accounts import session_cache
 from movies import catalogue
 from tests.factories import PASSWORD, UserFactory
 
@@ -17,9 +18,11 @@ def _clear_cache():
     with none."""
     cache.clear()
     catalogue.reset()
+    session_cache.clear()
     yield
     cache.clear()
     catalogue.reset()
+    session_cache.clear()
 
 
 @pytest.fixture

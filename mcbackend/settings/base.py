@@ -216,6 +216,10 @@ SIMPLE_JWT = {
 
 # Auth cookies. Secure is set per request when it arrives over HTTPS, and always in production.
 AUTH_COOKIE_ACCESS = "access_token"
+# How long a process may use its copy of an authenticating user's row (accounts.session_cache:
+# exact while the cache is reachable; the bound applies only when replacing a stamp failed).
+# 0 reads the database on every request.
+AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=30)
 AUTH_COOKIE_REFRESH = "refresh_token"
 AUTH_COOKIE_REFRESH_PATH = "/api/"
 AUTH_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,74 @@
+"""The per-process copy of authenticating rows (accounts.session_cache): requests of a known
+session skip the user query, and every change to the user's row or sessions shows at once."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import User
+from tests.api.accounts.test_sessions import bearer, login
+
+pytestmark = pytest.mark.django_db(transaction=True)  # on_commit runs, as in production
+
+
+def user_row_queries(queries) -> list[str]:
+    return [q["sql"] for q in queries if 'FROM "accounts_user"' in q["sql"]]
+
+
+def test_a_known_session_reads_no_user_row(user, password):
+    access, _ = login(APIClient(), password)
+    client = bearer(access)
+    assert client.get("/api/movies/popular/").status_code == 200  # loads and keeps the row
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/movies/popular/").status_code == 200
+
+    assert user_row_queries(queries.captured_queries) == []
+
+
+def test_a_password_change_ends_a_cached_session(user, password):
+    old, _ = login(APIClient(), password)
+    assert bearer(old).get("/api/user/profile/").status_code == 200  # cached
+
+    other, _ = login(APIClient(), password)
+    changed = bearer(other).patch(
+        "/api/user/update/", {"password": "An0ther-long-passw0rd"}, format="json"
+    )
+    assert changed.status_code == 200
+
+    assert bearer(old).get("/api/user/profile/").status_code == 401
+
+
+def test_logout_ends_a_cached_session(user, password):
+    access, _ = login(APIClient(), password)
+    assert bearer(access).get("/api/user/profile/").status_code == 200
+
+    assert bearer(access).post("/api/user/logout/").status_code == 200
+
+    assert bearer(access).get("/api/user/profile/").status_code == 401
+
+
+def test_deactivating_or_deleting_ends_a_cached_session(user, other_user, password):
+    alice, _ = login(APIClient(), password)
+    bob, _ = login(APIClient(), password, username="bob")
+    assert bearer(alice).get("/api/user/profile/").status_code == 200
+    assert bearer(bob).get("/api/user/profile/").status_code == 200
+
+    user.is_active = False
+    services.user_admin_update(user=user, fields=["is_active"])  # the admin's path
+    User.objects.get(pk=other_user.pk).delete()  # any save or delete, not only the services'
+
+    assert bearer(alice).get("/api/user/profile/").status_code == 401
+    assert bearer(bob).get("/api/user/profile/").status_code == 401
+
+
+def test_a_profile_change_shows_in_the_next_request(user, password):
+    access, _ = login(APIClient(), password)
+    client = bearer(access)
+    assert client.get("/api/user/profile/").json()["bio"] == ""
+
+    assert client.patch("/api/user/update/", {"bio": "Noir fan"}, format="json").status_code == 200
+
+    assert client.get("/api/user/profile/").json()["bio"] == "Noir fan"
