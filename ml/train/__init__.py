@@ -28,6 +28,7 @@ from ml.data import (
 )
 from ml.model import EASE, MatrixFactorization
 from ml.sparse_ease import SparseEASE, neighbour_numbers
+from ml.train.blend import BLEND_GRID, fit_blend, ranking_curve
 from ml.types import TrainConfig, TrainResult
 
 __all__ = ["TrainConfig", "TrainResult", "train"]
@@ -346,12 +347,31 @@ def train(
         history=history,
     )
     metrics = {k: history[best_epoch - 1][k] for k in ("val_rmse", "val_mae")}
-    alpha = config.resid_alpha
-    if alpha < 0:
+    alpha, blend = config.resid_alpha, config.rank_blend
+    if alpha < 0 or blend < 0:
+        # The validation ranker, fitted on the fit part only, scores the validation split.
         val_ranker = _fit_ranker(fit, n_users, n_items, config, similar=False)
-        alpha = _fit_alpha(model, val_ranker, fit, val, n_users, config.resid_beta)
+        if alpha < 0:
+            alpha = _fit_alpha(model, val_ranker, fit, val, n_users, config.resid_beta)
+        if blend < 0:
+            curve = ranking_curve(
+                model,
+                val_ranker,
+                hist_users=fit.users,
+                hist_items=fit.items,
+                hist_stars=fit.ratings,
+                query_users=val.users,
+                query_items=val.items,
+                query_stars=val.ratings,
+                seed=config.seed,
+            )
+            blend = fit_blend(curve)
+            metrics.update(
+                {f"val_ndcg@10_blend_{w:g}": v for w, v in zip(BLEND_GRID, curve, strict=True)}
+            )
         del val_ranker
     metrics["resid_alpha"] = alpha
+    metrics["rank_blend"] = blend
     if config.refit:
         model, _ = _fit_mf(
             fit=full,
@@ -363,7 +383,7 @@ def train(
             history=None,
         )
     ranker = _fit_ranker(full, n_users, n_items, config)
-    ranker.blend.fill_(config.rank_blend)
+    ranker.blend.fill_(blend)
     ranker.alpha.fill_(alpha)
     ranker.beta.fill_(config.resid_beta)
     return TrainResult(

@@ -229,3 +229,21 @@ def test_train_defaults_to_sparse_ranker(ratings: pd.DataFrame) -> None:
     result = train(ratings, TrainConfig(dim=4, epochs=2, ease_min_support=1, ease_topk=5))
     assert isinstance(result.ranker, SparseEASE)
     assert result.ranker.neighbours.shape == (40, 5)
+
+
+def test_fitted_blend_is_chosen_on_validation_and_stored(
+    ratings: pd.DataFrame, small_config: TrainConfig, tmp_path: Path
+) -> None:
+    from ml.train.blend import BLEND_GRID
+
+    result = train(ratings, dataclasses.replace(small_config, rank_blend=-1.0))
+    blend = result.metrics["rank_blend"]
+    assert blend in BLEND_GRID
+    curve = [result.metrics[f"val_ndcg@10_blend_{w:g}"] for w in BLEND_GRID]
+    assert curve[BLEND_GRID.index(blend)] == max(curve)
+    assert float(result.ranker.blend) == pytest.approx(blend)
+    loaded = Recommender.load(save_artifact(tmp_path, result=result, curve=False))
+    assert float(loaded.ranker.blend) == pytest.approx(blend)
+    fixed = train(ratings, dataclasses.replace(small_config, rank_blend=0.3))
+    assert float(fixed.ranker.blend) == pytest.approx(0.3)
+    assert fixed.metrics["rank_blend"] == pytest.approx(0.3)

@@ -1,0 +1,93 @@
+"""The weight of the predicted stars in the ranked list, fitted on the validation split.
+
+Served ranking score: ranker score + blend x MF predicted stars (`Recommender.recommend`). The
+ranker's scores have no fixed scale (a sum of item-item weights over the rated movies, whose
+size depends on the ranker, its neighbourhood size and the user's history), so a fixed blend
+suits one ranker and not another. `ranking_curve` scores the validation users as serving does
+(fold-in and ranker scores from their fit ratings) for each candidate weight; `fit_blend` takes
+the weight with the best validation NDCG@10, as the neighbour correction's alpha is fitted on
+the same split. No test data is read. Opt-in (`TrainConfig.rank_blend < 0`): on the shared
+splits the random validation split picks 0.05, below the fixed 0.1 on both test splits
+(bench/ml/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+
+from ml.model import EASE, MatrixFactorization
+from ml.sparse_ease import SparseEASE
+
+LIKED = 4.0  # relevant: validation ratings >= this (the evaluation protocol's threshold)
+# Candidate weights: 0 (ranker alone) and a geometric grid around the former fixed 0.1.
+BLEND_GRID = (0.0, 0.02, 0.035, 0.05, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8)
+MAX_USERS = 1000  # validation users scored (seeded sample when there are more)
+
+
+def ranking_curve(
+    model: MatrixFactorization,
+    ranker: EASE | SparseEASE,
+    *,
+    hist_users: torch.Tensor,
+    hist_items: torch.Tensor,
+    hist_stars: torch.Tensor,
+    query_users: torch.Tensor,
+    query_items: torch.Tensor,
+    query_stars: torch.Tensor,
+    weights: Sequence[float] = BLEND_GRID,
+    k: int = 10,
+    max_users: int = MAX_USERS,
+    seed: int = 0,
+) -> list[float]:
+    """Mean binary-gain NDCG@k per weight, over users with a relevant query rating (>= LIKED):
+    each user folded in from their history ratings, candidates all movies minus the history,
+    as `ml.evaluate.evaluate_recommender` scores the served model."""
+    rel = query_stars >= LIKED
+    candidates = torch.unique(query_users[rel])
+    if len(candidates) == 0 or len(hist_users) == 0:
+        return [0.0] * len(weights)
+    if len(candidates) > max_users:
+        gen = torch.Generator().manual_seed(seed)
+        candidates = candidates[torch.randperm(len(candidates), generator=gen)[:max_users]]
+        candidates = torch.sort(candidates).values
+    h_order = torch.argsort(hist_users, stable=True)
+    h_users = hist_users[h_order]
+    q_sel = torch.nonzero(rel).flatten()
+    q_order = q_sel[torch.argsort(query_users[q_sel], stable=True)]
+    q_users = query_users[q_order]
+    h_lo = torch.searchsorted(h_users, candidates)
+    h_hi = torch.searchsorted(h_users, candidates, right=True)
+    q_lo = torch.searchsorted(q_users, candidates)
+    q_hi = torch.searchsorted(q_users, candidates, right=True)
+    w = torch.tensor(list(weights), dtype=torch.float32)[:, None]
+    discount = 1.0 / torch.log2(torch.arange(2, k + 2, dtype=torch.float32))
+    total = torch.zeros(len(weights), dtype=torch.float64)
+    n = 0
+    with torch.inference_mode():
+        for c in range(len(candidates)):
+            h = h_order[int(h_lo[c]) : int(h_hi[c])]
+            if len(h) == 0:
+                continue
+            items, stars = hist_items[h], hist_stars[h]
+            relevant = query_items[q_order[int(q_lo[c]) : int(q_hi[c])]]
+            scores = ranker.score(items)
+            bias, vec = model.fold_in(items, stars)
+            stars_pred = model.predict_items(bias, vec)
+            combined = scores[None, :] + w * stars_pred[None, :]
+            combined[:, items] = float("-inf")
+            top = torch.topk(combined, min(k, combined.shape[1]), dim=1).indices
+            hits = torch.isin(top, relevant).to(torch.float32)
+            ideal = float(discount[: min(len(relevant), k)].sum())
+            total += ((hits * discount[: top.shape[1]]).sum(1) / ideal).double()
+            n += 1
+    return [float(v) / max(n, 1) for v in total]
+
+
+def fit_blend(curve: Sequence[float], weights: Sequence[float] = BLEND_GRID) -> float:
+    """The weight with the best validation NDCG (the smallest such weight on ties)."""
+    best = max(range(len(weights)), key=lambda i: (curve[i], -weights[i]))
+    value = float(weights[best])
+    return value if math.isfinite(value) else 0.0
