@@ -24,6 +24,7 @@ B by rows (source movie -> the movies it predicts), so a request touches only it
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +35,12 @@ SIMILAR_LIST = 32  # co-liked movies stored per movie for the similar-movies lis
 LIKED = 4.0  # stars from which a rating counts as liking the movie
 PAIR_BUDGET = 24_000_000  # co-rating pairs enumerated at once in pass 1 (about 1 GB of temporaries)
 MAX_BLOCK = 256  # movies per block: a dense (block x kept movies) Gram slice
+# Up to this size the whole Gram matrix is built once by sparse x dense products over chunks of
+# users (cost: ratings x kept movies) and the walks slice it, instead of enumerating every
+# co-rating pair twice (sum over users of their ratings squared): the demo data's heavy raters
+# make the pairs ~40x the ratings. 128 MB: about 5,800 kept movies.
+DENSE_GRAM_BYTES = 128 * 2**20
+USER_CHUNK = 4096
 
 
 class SparseEASE(nn.Module):
@@ -282,6 +289,9 @@ class _Walker:
         self.counts = torch.bincount(cols, minlength=m).to(torch.float32)
         if size > 1:
             pairs, self.counts = self._reduce(pairs), self._reduce(self.counts)
+        self.dense: torch.Tensor | None = None
+        if m * m * 4 <= DENSE_GRAM_BYTES:
+            self.dense = self._reduce(_dense_gram(u_sorted, self.c_by_user, m))
         cum = torch.cumsum(pairs, 0)
         self.bounds = [0]
         while self.bounds[-1] < m:
@@ -295,6 +305,9 @@ class _Walker:
 
     def blocks(self) -> Iterator[tuple[int, int, torch.Tensor]]:
         for lo, hi in itertools.pairwise(self.bounds):
+            if self.dense is not None:
+                yield lo, hi, self.dense[lo:hi].clone()  # callers may write into their block
+                continue
             gram = _block_gram(
                 lo, hi, self.m, self.col_ptr, self.col_users, self.user_ptr, self.c_by_user
             )
@@ -360,6 +373,30 @@ def _neighbourhood_grams(walker: _Walker, nbr: torch.Tensor, chunk: int = 65_536
             j, p = slots // k, slots % k
             out[j, p] = gram[(flat[slots] - lo)[:, None], nbr[j]]
     return out
+
+
+def _dense_gram(users: torch.Tensor, cols: torch.Tensor, m: int) -> torch.Tensor:
+    """X^T X (m x m float32, exact counts) from user-sorted ratings, by chunks of users: a CSR
+    X_chunk^T times the dense X_chunk, cost nnz x m."""
+    gram = torch.zeros(m, m)
+    if len(users) == 0:
+        return gram
+    n_users = int(users[-1]) + 1
+    bounds = torch.searchsorted(users, torch.arange(0, n_users + USER_CHUNK, USER_CHUNK))
+    for c in range(len(bounds) - 1):
+        lo, hi = int(bounds[c]), int(bounds[c + 1])
+        if lo == hi:
+            continue
+        rows, cs = users[lo:hi] - c * USER_CHUNK, cols[lo:hi]
+        block = torch.zeros(USER_CHUNK, m)
+        block[rows, cs] = 1.0
+        sparse_t = torch.sparse_coo_tensor(
+            torch.stack([cs, rows]), torch.ones(hi - lo), (m, USER_CHUNK), check_invariants=False
+        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            gram += sparse_t.to_sparse_csr() @ block
+    return gram
 
 
 def _block_gram(

@@ -25,10 +25,11 @@ class TrainConfig:
 
     `dim`: embedding size of the rating model; `epochs`: at most this many full passes (early
     stopping on `val_fraction` of the ratings, `patience` epochs without improvement); `refit`:
-    retrain on all ratings for the best number of epochs; `ease_*`: the ranking model; `rank_blend`:
-    weight of the predicted stars in the ranked list (< 0: fitted on the validation split by
-    NDCG@10, `ml/train/blend.py`); `resid_alpha` < 0 fits the neighbour correction on the
-    validation split (0 turns it off).
+    retrain the rating model on all ratings for the best number of epochs, and the ranker on all
+    ratings (False: both are served as fitted on the fit part; one ranker fit instead of two);
+    `ease_*`: the ranking model; `rank_blend`: weight of the predicted stars in the ranked list
+    (< 0: fitted on the validation split by NDCG@10, `ml/train/blend.py`); `resid_alpha` < 0
+    fits the neighbour correction on the validation split (0 turns it off).
     """
 
     dim: int = 64

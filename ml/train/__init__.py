@@ -64,6 +64,38 @@ def _all_reduce_grads(model: torch.nn.Module) -> None:
         offset += g.numel()
 
 
+class _Adam:
+    """`torch.optim.Adam(params, lr)` (betas 0.9/0.999, eps 1e-8; the CPU single-tensor update,
+    step for step), written out because constructing any `torch.optim` optimizer imports
+    `torch._dynamo`: about 3 s of wall time, as much as a first-boot training of the demo data
+    (tests/ml/test_train_speed_paths.py checks the two agree)."""
+
+    def __init__(self, params: list[torch.nn.Parameter], lr: float) -> None:
+        self.params, self.lr, self.betas, self.eps = params, lr, (0.9, 0.999), 1e-8
+        self.exp_avg = [torch.zeros_like(p) for p in params]
+        self.exp_avg_sq = [torch.zeros_like(p) for p in params]
+        self.steps = 0
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            if p.grad is not None:
+                p.grad.zero_()
+
+    @torch.no_grad()
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        self.steps += 1
+        step = float(self.steps)
+        for p, m, v in zip(self.params, self.exp_avg, self.exp_avg_sq, strict=True):
+            if p.grad is None:
+                continue
+            m.lerp_(p.grad, 1 - beta1)
+            v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+            step_size = self.lr / (1 - beta1**step)
+            denom = (v.sqrt() / (1 - beta2**step) ** 0.5).add_(self.eps)
+            p.addcdiv_(m, denom, value=-step_size)
+
+
 def _fit_mf(
     *,
     fit: _Encoded,
@@ -102,7 +134,7 @@ def _fit_mf(
     # across ranks, so every rank applies the same full-data update.
     shard = torch.arange(rank, n_total, world)
     su, si, sr = fit.users[shard], fit.items[shard], fit.ratings[shard]
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    opt = _Adam(list(model.parameters()), lr=config.lr)
     gen = torch.Generator().manual_seed(config.seed + 1)
     batch = config.batch_size or len(shard)
     best = (float("inf"), 0, copy.deepcopy(model.state_dict()))
@@ -130,7 +162,7 @@ def _fit_mf(
             )
             # Scaled so that the sum over ranks is an unbiased full-data gradient.
             total = (err**2).sum() / n_total / frac + reg / world
-            opt.zero_grad(set_to_none=False)
+            opt.zero_grad()
             total.backward()
             if world > 1:
                 _all_reduce_grads(model)
@@ -348,9 +380,11 @@ def train(
     )
     metrics = {k: history[best_epoch - 1][k] for k in ("val_rmse", "val_mae")}
     alpha, blend = config.resid_alpha, config.rank_blend
-    if alpha < 0 or blend < 0:
-        # The validation ranker, fitted on the fit part only, scores the validation split.
-        val_ranker = _fit_ranker(fit, n_users, n_items, config, similar=False)
+    val_ranker: EASE | SparseEASE | None = None
+    if alpha < 0 or blend < 0 or not config.refit:
+        # Fitted on the fit part only, so it can score the validation split; without a refit it
+        # is the served ranker too (with the similar-movies lists), as the rating model is.
+        val_ranker = _fit_ranker(fit, n_users, n_items, config, similar=not config.refit)
         if alpha < 0:
             alpha = _fit_alpha(model, val_ranker, fit, val, n_users, config.resid_beta)
         if blend < 0:
@@ -369,10 +403,10 @@ def train(
             metrics.update(
                 {f"val_ndcg@10_blend_{w:g}": v for w, v in zip(BLEND_GRID, curve, strict=True)}
             )
-        del val_ranker
     metrics["resid_alpha"] = alpha
     metrics["rank_blend"] = blend
     if config.refit:
+        val_ranker = None  # freed before the refit
         model, _ = _fit_mf(
             fit=full,
             val=None,
@@ -382,7 +416,7 @@ def train(
             epochs=max(best_epoch, 1),
             history=None,
         )
-    ranker = _fit_ranker(full, n_users, n_items, config)
+    ranker = val_ranker if val_ranker is not None else _fit_ranker(full, n_users, n_items, config)
     ranker.blend.fill_(blend)
     ranker.alpha.fill_(alpha)
     ranker.beta.fill_(config.resid_beta)

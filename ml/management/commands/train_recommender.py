@@ -72,7 +72,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-rmse", type=float, help="refuse (exit 1) if the holdout RMSE is above this"
         )
-        parser.add_argument("--threads", type=int, default=0, help="torch threads [torch default]")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=0,
+            help="torch threads [1 with --quick or --if-missing, else torch's default]",
+        )
         parser.add_argument(
             "--no-notify",
             action="store_true",
@@ -103,8 +108,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         if options["dry_run"] and options["if_missing"]:
             raise CommandError("--dry-run and --if-missing do not go together", returncode=2)
-        if options["threads"]:
-            torch.set_num_threads(options["threads"])
+        # The quick preset's steps are small: on a shared 2-core machine a second intra-op
+        # thread mostly spin-waits (first boot: 8-10 s wall with one, 13-15 s with two).
+        threads = options["threads"] or (1 if options["quick"] or options["if_missing"] else 0)
+        if threads:
+            torch.set_num_threads(threads)
         config = self._config(TrainConfig, options)
         started = time.perf_counter()
         ratings = ratings_export(progress=self._export_progress(options["verbosity"]))
@@ -176,6 +184,7 @@ class Command(BaseCommand):
             metrics=metrics,
             served={"holdout": candidate_scores} if candidate_scores else {},
             training={"source": "database", "excludes_holdout": holdout.describe()},
+            curve=not options["if_missing"],  # matplotlib and the plot: seconds of a first boot
         )
         if options["dry_run"]:
             verdict = (
