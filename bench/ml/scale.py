@@ -1,25 +1,73 @@
-"""Synthetic MovieLens-shaped ratings at scale (default 70k users x 10k movies, ~10M ratings).
+"""Synthetic MovieLens-shaped ratings at scale (default 70k users x 10k movies, ~10M ratings;
+`--shape ml-32m`: MovieLens 32M's 200,948 users x 87,585 movies, 32,000,204 ratings).
 
 Long-tailed movie popularity (Zipf), log-normal user activity with a few heavy raters, stars from a
 planted rank-16 model plus noise, rounded to half stars. Trains with the product's `train()` and
 records wall time, peak RSS, validation RMSE (vs the noise floor) and a serving-latency probe.
-Writes bench/out/ml/scale.json.
+Each training stage (rating-model fits, rankers and their passes, the alpha fit) is logged on
+stdout with its wall time and the process's peak RSS as it ends, so a run stopped part way says
+what each finished stage cost. With `--artifact DIR` the model is saved there and its size
+recorded. Writes bench/out/ml/scale.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import resource
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
+import ml.train
+from ml import sparse_ease
+from ml.artifacts import save_artifact
 from ml.recommender import Recommender, configure_threads
 from ml.train import TrainConfig, train
+
+SHAPES = {"ml-32m": {"users": 200_948, "movies": 87_585, "ratings": 32_000_204}}
+STAGES = (
+    (ml.train, ("_fit_mf", "_fit_ranker", "_fit_alpha")),
+    (sparse_ease, ("_neighbour_pass", "_neighbourhood_grams", "_solve_pass", "_co_liked")),
+)
+
+
+def peak_rss_gib() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2)
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')} load {os.getloadavg()[0]:.2f}] {message}", flush=True)
+
+
+def timed_stages(record: list[dict[str, Any]]) -> None:
+    """Wrap the training stages (module globals train() and SparseEASE.fit call) with a log."""
+    for module, names in STAGES:
+        for name in names:
+            original: Callable[..., Any] = getattr(module, name)
+
+            @functools.wraps(original)
+            def wrapper(
+                *args: Any, _f: Callable[..., Any] = original, _n: str = name, **kw: Any
+            ) -> Any:
+                log(f"{_n} started")
+                t = time.perf_counter()
+                out = _f(*args, **kw)
+                row = {"stage": _n, "seconds": round(time.perf_counter() - t, 1)}
+                row["peak_rss_gib"] = peak_rss_gib()
+                record.append(row)
+                log(f"{_n} done in {row['seconds']} s, peak RSS {row['peak_rss_gib']} GiB")
+                return out
+
+            setattr(module, name, wrapper)
 
 
 def synthetic(
@@ -77,23 +125,47 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1_000_000)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--out", default="bench/out/ml")
+    parser.add_argument("--shape", choices=sorted(SHAPES), help="preset --users/--movies/--ratings")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--artifact", help="save the model under this folder and record its size")
     args = parser.parse_args()
-    torch.set_num_threads(2)
+    for key, value in SHAPES.get(args.shape or "", {}).items():
+        setattr(args, key, value)
+    torch.set_num_threads(args.threads)
+    stages: list[dict[str, Any]] = []
+    timed_stages(stages)
     t0 = time.perf_counter()
     frame = synthetic(n_users=args.users, n_movies=args.movies, n_ratings=args.ratings)
     gen_s = time.perf_counter() - t0
-    print(f"generated {len(frame):,} ratings in {gen_s:.1f}s", flush=True)
+    log(f"generated {len(frame):,} ratings in {gen_s:.1f}s, peak RSS {peak_rss_gib()} GiB")
     config = TrainConfig(batch_size=args.batch_size, epochs=args.epochs, patience=3, progress=True)
     result = train(frame, config)
-    rec = Recommender.from_result(result)
+    log(f"trained in {result.train_seconds:.1f} s")
+    artifact_mb = None
+    if args.artifact:
+        Path(args.artifact).mkdir(parents=True, exist_ok=True)
+        path = save_artifact(
+            Path(tempfile.mkdtemp(dir=args.artifact)), result=result, curve=False, command=[]
+        )
+        artifact_mb = round(sum(f.stat().st_size for f in path.iterdir()) / 2**20, 1)
+        log(f"artifact {path}: {artifact_mb} MB")
+        rec = Recommender.load(path)  # served as workers serve it: mapped
+    else:
+        rec = Recommender.from_result(result)
     configure_threads(1)
-    history = frame[frame.userId == int(frame.userId.iloc[0])]
-    rated = dict(zip(history.movieId.astype(int), history.rating.astype(float), strict=True))
+    # 20 users with about 100 ratings (the quality bench's latency probe), 200 calls.
+    sizes = frame.groupby("userId").size()
+    chosen = (sizes - 100).abs().sort_values().index[:20]
+    histories = [
+        dict(zip(g.movieId.astype(int), g.rating.astype(float), strict=True))
+        for _, g in frame[frame.userId.isin(chosen)].groupby("userId")
+    ]
     times = []
-    for _ in range(50):
+    for i in range(220):
         t = time.perf_counter()
-        rec.recommend(ratings=rated, k=20)
+        rec.recommend(ratings=histories[i % len(histories)], k=20)
         times.append(time.perf_counter() - t)
+    times = sorted(times[20:])
     report = {
         "n_users": int(frame.userId.nunique()),
         "n_movies": int(frame.movieId.nunique()),
@@ -104,11 +176,15 @@ def main() -> None:
         "metrics": result.metrics,
         "history": result.history,
         "ranker_items": int(result.ranker.kept.numel()),
-        "peak_rss_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
-        "recommend_p50_ms_history_len": [
-            round(1000 * sorted(times)[len(times) // 2], 2),
-            len(rated),
-        ],
+        "peak_rss_gib": peak_rss_gib(),
+        "stages": stages,
+        "artifact_mb": artifact_mb,
+        "recommend_k20_ms": {
+            "p50": round(1000 * times[len(times) // 2], 2),
+            "p95": round(1000 * times[int(len(times) * 0.95)], 2),
+            "mean_history": sum(len(h) for h in histories) / len(histories),
+        },
+        "load_average_at_end": os.getloadavg(),
         "config": config.__dict__,
     }
     out = Path(args.out)
