@@ -52,6 +52,19 @@ class MovieSummaryOutputSerializer(serializers.ModelSerializer):
         return f"{POSTER_BASE_URL}{movie.poster_path}" if movie.poster_path else None
 
 
+def movie_summary(movie: Movie) -> dict[str, Any]:
+    """MovieSummaryOutputSerializer's fields, built directly (feeds and lists render many)."""
+    return {
+        "id": movie.pk,
+        "title": movie.title,
+        "poster_url": f"{POSTER_BASE_URL}{movie.poster_path}" if movie.poster_path else None,
+        "overview": movie.overview,
+        "release_date": movie.release_date.isoformat() if movie.release_date else None,
+        "runtime": movie.runtime,
+        "adult": movie.adult,
+    }
+
+
 class RatedMovieOutputSerializer(MovieSummaryOutputSerializer):
     user_rating = serializers.FloatField()
 
