@@ -1,13 +1,18 @@
 """The per-process copy of authenticating rows (accounts.session_cache): requests of a known
 session skip the user query, and every change to the user's row or sessions shows at once."""
 
+import datetime
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.models import User
+from accounts.tokens import GENERATION_CLAIM
 from tests.api.accounts.test_sessions import bearer, login
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit runs, as in production
@@ -88,3 +93,17 @@ def test_signed_in_requests_are_rate_limited_per_user(user, other_user, password
     assert refused.status_code == 429
     assert 0 < int(refused["Retry-After"]) <= 60
     assert bob.get("/api/user/profile/").status_code == 200
+
+
+def test_an_access_token_verified_before_is_refused_once_it_expires(user):
+    """Verified tokens are remembered per process, but their expiry is checked on every use."""
+    token = AccessToken.for_user(user)
+    token[GENERATION_CLAIM] = user.auth_generation
+    token.set_exp(lifetime=datetime.timedelta(seconds=1))
+    client = bearer(str(token))
+    assert client.get("/api/user/profile/").status_code == 200
+
+    time.sleep(1.2)
+
+    response = client.get("/api/user/profile/")
+    assert response.status_code == 401
