@@ -23,7 +23,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
+from home.prepared import PreparedQuery
 from ml.loader import get_recommender
+from movies.catalogue import movie_summaries
 from movies.models import Movie, Rating
 from movies.selectors import (
     SUMMARY_FIELDS,
@@ -31,7 +33,7 @@ from movies.selectors import (
     movie_similar_content_based,
 )
 from movies.serializers import MovieSummaryOutputSerializer
-from social.selectors import friend_ids_visible
+from social.selectors import friend_pairs_visible
 
 if TYPE_CHECKING:  # torch comes with the first model (ml.loader), not with the URLconf
     from ml.recommender import Recommender
@@ -132,11 +134,17 @@ def _because_you_liked(
     return rows
 
 
+# social.selectors.friend_ids_visible's query, compiled once (home.prepared: building it cost
+# about 5 ms a request, running it 0.3 ms).
+_friend_pairs = PreparedQuery(lambda user_id: friend_pairs_visible(user_id=user_id))
+
+
 def friend_ids_for_home(*, user: User) -> list[int]:
     """Whose ratings the friends row and group picks may use: the user's friends, without
     anyone hidden from them by a block either way (API.md part two "Blocking"). A block ends
     the friendship too; this also holds for a friendship row that outlives a block."""
-    return friend_ids_visible(user_id=user.pk)
+    user_id = user.pk
+    return [high if low == user_id else low for low, high in _friend_pairs.rows(user_id)]
 
 
 def _friends(*, user: User) -> _Row:
@@ -325,15 +333,21 @@ MISERY_WEIGHT = 0.5
 
 @dataclass(frozen=True)
 class GroupPick:
-    movie: Movie
+    movie: dict[str, Any]  # the movie's summary (movies.catalogue)
     score: float
     predicted: list[float]  # predicted stars per member, in `GroupPicks.members` order
 
 
 @dataclass(frozen=True)
 class GroupPicks:
-    members: list[User]
+    members: list[dict[str, Any]]  # user summaries (`id`, `username`), the user first
     movies: list[GroupPick]
+
+
+# The members' summaries, one compiled query per group size (home.prepared).
+_user_summaries = PreparedQuery(
+    lambda *ids: User.objects.filter(pk__in=ids).values_list("id", "username")
+)
 
 
 def group_score(values: np.ndarray) -> np.ndarray:
@@ -448,19 +462,19 @@ def member_stars_for(recommender: Recommender, user_ids: list[int]) -> np.ndarra
 def group_picks(*, user: User, friend_ids: list[int], limit: int) -> GroupPicks:
     """Movies for `user` and `friend_ids` (already checked to be friends), best first by
     `group_score`; never a movie any member rated."""
-    member_ids = [user.pk, *friend_ids]
-    by_pk = User.objects.only("id", "username").in_bulk(member_ids)
-    members = [by_pk[pk] for pk in member_ids if pk in by_pk]
+    usernames = dict(_user_summaries.rows(user.pk, *friend_ids))
+    member_ids = [pk for pk in [user.pk, *friend_ids] if pk in usernames]
+    members = [{"id": pk, "username": usernames[pk]} for pk in member_ids]
     recommender = get_recommender()
     if recommender is None:
-        ratings = _ratings_by_user([m.pk for m in members])
-        ids, stars = _group_stars_without_model([ratings[m.pk] for m in members])
-        for row, member in enumerate(members):
-            stars[row, np.isin(ids, list(ratings[member.pk]))] = np.nan
+        ratings = _ratings_by_user(member_ids)
+        ids, stars = _group_stars_without_model([ratings[pk] for pk in member_ids])
+        for row, pk in enumerate(member_ids):
+            stars[row, np.isin(ids, list(ratings[pk]))] = np.nan
         ranking = stars  # no ranking model: the stars are all there is
     else:
         ids, _ = _candidates(recommender)
-        both = member_stars_for(recommender, [m.pk for m in members])
+        both = member_stars_for(recommender, member_ids)
         stars, ranking = both[:, 0], both[:, 1]
     allowed = ~np.isnan(stars).any(axis=0)  # rated by nobody in the group
     ids, stars, ranking = ids[allowed], stars[:, allowed], ranking[:, allowed]
@@ -470,14 +484,12 @@ def group_picks(*, user: User, friend_ids: list[int], limit: int) -> GroupPicks:
         return GroupPicks(members=members, movies=[])
     top = np.argpartition(-scores, n - 1)[:n]
     top = top[np.lexsort((ids[top], -scores[top]))]
-    movies = Movie.objects.only(*SUMMARY_FIELDS).in_bulk(ids[top].tolist())
+    # Summaries from the catalogue every worker keeps; movies gone from it are left out.
+    summaries = {summary["id"]: summary for summary in movie_summaries(ids[top].tolist())}
+    scores_top, stars_top = scores[top].tolist(), stars[:, top].T.tolist()
     picks = [
-        GroupPick(
-            movie=movies[int(ids[i])],
-            score=float(scores[i]),
-            predicted=[float(v) for v in stars[:, i]],
-        )
-        for i in top
-        if int(ids[i]) in movies
+        GroupPick(movie=summaries[movie_id], score=score, predicted=predicted)
+        for movie_id, score, predicted in zip(ids[top].tolist(), scores_top, stars_top, strict=True)
+        if movie_id in summaries
     ]
     return GroupPicks(members=members, movies=picks[:limit])

@@ -3,7 +3,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import AuthenticatedRequest
-from accounts.serializers import UserSummaryOutputSerializer
 from home.selectors import friend_ids_for_home, group_picks, home_rows_for_user
 from home.serializers import (
     GroupPicksInputSerializer,
@@ -11,7 +10,6 @@ from home.serializers import (
     HomeRowOutputSerializer,
 )
 from mcbackend.api import ArrayLimitOffsetPagination
-from movies.serializers import MovieSummaryOutputSerializer
 
 
 class RowLimitPagination(ArrayLimitOffsetPagination):
@@ -77,20 +75,19 @@ class GroupPicksView(APIView):
         picks = group_picks(
             user=request.user, friend_ids=serializer.validated_data["user_ids"], limit=limit
         )
-        member_ids = [member.pk for member in picks.members]
-        summaries = MovieSummaryOutputSerializer([p.movie for p in picks.movies], many=True).data
+        member_ids = [member["id"] for member in picks.members]
         body = {
-            "members": UserSummaryOutputSerializer(picks.members, many=True).data,
+            "members": picks.members,
             "movies": [
                 {
-                    **summary,
+                    **pick.movie,
                     "score": round(pick.score, 3),
                     "predicted": [
                         {"user_id": user_id, "rating": round(stars, 1)}
                         for user_id, stars in zip(member_ids, pick.predicted, strict=True)
                     ],
                 }
-                for pick, summary in zip(picks.movies, summaries, strict=True)
+                for pick in picks.movies
             ],
         }
         return Response(body)

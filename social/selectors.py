@@ -27,18 +27,25 @@ def friends_of(*, user: User) -> QuerySet[User]:
     )
 
 
+def friend_pairs_visible(*, user_id: int) -> QuerySet:
+    """`(user_low_id, user_high_id)` of the user's friendships, less those with anyone hidden
+    by a block either way (the query of `friend_ids_visible`, for callers that compile it once)."""
+    return (
+        Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id))
+        .exclude(
+            hidden_users_q(viewer_id=user_id, field="user_low_id")
+            | hidden_users_q(viewer_id=user_id, field="user_high_id")
+        )
+        .values_list("user_low_id", "user_high_id")
+    )
+
+
 def friend_ids_visible(*, user_id: int) -> list[int]:
     """The user's friends' ids, less anyone hidden by a block either way: one query over the
     friendship pairs (no join with users), blocks by `hidden_users_q` (the user is never
     hidden from themselves, so a pair with a hidden side is a hidden friend)."""
-    pairs = Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id)).exclude(
-        hidden_users_q(viewer_id=user_id, field="user_low_id")
-        | hidden_users_q(viewer_id=user_id, field="user_high_id")
-    )
-    return [
-        high if low == user_id else low
-        for low, high in pairs.values_list("user_low_id", "user_high_id")
-    ]
+    pairs = friend_pairs_visible(user_id=user_id)
+    return [high if low == user_id else low for low, high in pairs]
 
 
 def hidden_users_q(*, viewer_id: int, field: str = "pk") -> Q:
