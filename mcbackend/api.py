@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
+from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable, ValuesIterable, ValuesListIterable
 from django.http import Http404
 from django.urls import URLPattern, path
 from rest_framework import exceptions
@@ -100,6 +102,21 @@ def _field_errors(detail: Any) -> dict[str, Any]:
     return {"message": _text(detail)}
 
 
+_TOTAL = "page_total_count"
+
+
+def _counts_in_window(items: Any) -> bool:
+    """Whether a page of `items` can carry the total (a plain queryset of models, dicts or
+    tuples; not DISTINCT or a UNION, where a window would count before the rows are merged)."""
+    return (
+        isinstance(items, QuerySet)
+        and items._iterable_class in (ModelIterable, ValuesIterable, ValuesListIterable)
+        and not items.query.distinct
+        and not items.query.combinator
+        and not items.query.is_sliced
+    )
+
+
 class ArrayLimitOffsetPagination(LimitOffsetPagination):
     """`?limit=&offset=` with a plain JSON array body and the total in `X-Total-Count`.
 
@@ -111,12 +128,35 @@ class ArrayLimitOffsetPagination(LimitOffsetPagination):
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
         self.request = request
-        self.limit = self.get_limit(request)
-        self.offset = self.get_offset(request)
+        self.limit = limit = self.get_limit(request)
+        self.offset = offset = self.get_offset(request)
+        if limit > 0 and _counts_in_window(queryset):
+            return self._page_with_count(queryset, limit=limit, offset=offset)
         self.count = self.get_count(queryset)
         if self.count == 0 or self.offset >= self.count or self.limit == 0:
             return []
         return list(queryset[self.offset : self.offset + self.limit])
+
+    def _page_with_count(self, queryset: QuerySet[Any], *, limit: int, offset: int) -> list[Any]:
+        """The page and the total in one query (`COUNT(*) OVER ()` is computed before LIMIT),
+        instead of a COUNT query and then the page: a query less on every paged list. Past the
+        last page there is no row to carry the total, so only then is it counted apart."""
+        window = queryset.annotate(**{_TOTAL: Window(Count("*"))})
+        rows = list(window[offset : offset + limit])
+        if not rows:
+            self.count = 0 if offset == 0 else self.get_count(queryset)
+            return []
+        iterable = queryset._iterable_class
+        if iterable is ModelIterable:
+            self.count = getattr(rows[0], _TOTAL)
+        elif iterable is ValuesIterable:
+            self.count = rows[0][_TOTAL]
+            for row in rows:
+                del row[_TOTAL]
+        else:  # ValuesListIterable: the annotation is the last column
+            self.count = rows[0][-1]
+            rows = [row[:-1] for row in rows]
+        return rows
 
     def get_limit(self, request: Request) -> int:
         value = self._non_negative_int(request, self.limit_query_param, self.default_limit)

@@ -4,7 +4,9 @@ otherwise. Every function runs a fixed number of queries whatever the list lengt
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
@@ -24,6 +26,39 @@ LIKED_STARS = Decimal("4.0")  # ratings at or above this say "more of this genre
 # liked dramas sees a 3.9-star drama above a 4.3-star comedy, not a 2-star one.
 GENRE_BOOST = 0.5
 SIMILAR_MIN_SUPPORT = 5  # model neighbours need this many ratings, else content-based
+
+
+class _Memo:
+    """Results of a pure function of (owner, key), kept for the current owner only: the
+    deployed model or the materialised ranking they were computed from. Lists are ranked from
+    a user's current ratings on every request; the same ratings against the same model give the
+    same list, so repeating a request (a page reload, a client polling) costs a dict lookup,
+    not a fold-in. A new owner (hot swap, a ranking rebuilt) starts afresh, so nothing stale
+    is served and no old model is kept alive."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.owner: object = None
+        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_compute(self, owner: object, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self.lock:
+            if self.owner is owner and key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = compute()
+        with self.lock:
+            if self.owner is not owner:
+                self.owner, self.entries = owner, OrderedDict()
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+_personal_memo = _Memo()
+_cold_start_memo = _Memo()
 
 
 @dataclass(frozen=True)
@@ -78,10 +113,16 @@ def personal_recommendations_for_user(
     known = sum(1 for movie_id in rated if recommender.knows_movie(movie_id))
     if known < settings.ML_MIN_RATINGS:
         return None
-    stars = {movie_id: float(value) for movie_id, value in rated.items()}
-    # A few spare ids: movies removed from the catalogue since training drop out below.
-    ranked = recommender.recommend(ratings=stars, k=limit + 10, exclude=rated.keys())
-    movies = catalogue.movie_summaries([movie_id for movie_id, _ in ranked])[:limit]
+
+    def rank() -> list[int]:
+        stars = {movie_id: float(value) for movie_id, value in rated.items()}
+        # A few spare ids: movies removed from the catalogue since training drop out below.
+        ranked = recommender.recommend(ratings=stars, k=limit + 10, exclude=rated.keys())
+        return [movie_id for movie_id, _ in ranked]
+
+    key = (frozenset(rated.items()), limit)
+    ids: list[int] = _personal_memo.get_or_compute(recommender, key, rank)
+    movies = catalogue.movie_summaries(ids)[:limit]
     return Recommendations(movies=movies, model_version=recommender.version)
 
 
@@ -91,7 +132,11 @@ def recommendations_for_user(*, user: User, limit: int) -> Recommendations:
     personal = personal_recommendations_for_user(user=user, limit=limit, rated=rated)
     if personal is not None:
         return personal
-    ids = _cold_start_ids(rated=rated, limit=limit)
+    ids = _cold_start_memo.get_or_compute(
+        catalogue.popular_ranking(),
+        (frozenset(rated.items()), limit),
+        lambda: _cold_start_ids(rated=rated, limit=limit),
+    )
     return Recommendations(movies=catalogue.movie_summaries(ids), model_version=None)
 
 

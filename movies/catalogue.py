@@ -140,7 +140,7 @@ def movie_summaries(movie_ids: Iterable[int]) -> list[dict[str, Any]]:
     (for the ones this worker has not rendered yet)."""
     from movies.models import Movie
     from movies.selectors import SUMMARY_FIELDS
-    from movies.serializers import MovieSummaryOutputSerializer
+    from movies.serializers import movie_summary
 
     ids = list(movie_ids)
     data = catalogue_store.current()
@@ -151,7 +151,7 @@ def movie_summaries(movie_ids: Iterable[int]) -> list[dict[str, Any]]:
         for pk in missing:
             movie = found.get(pk)
             data[("summary", pk)] = (
-                None if movie is None else dict(MovieSummaryOutputSerializer(movie).data)
+                None if movie is None else movie_summary(movie)
             )
     return [summary for pk in ids if (summary := data[("summary", pk)]) is not None]
 

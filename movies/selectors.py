@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Exists,
-    F,
     FloatField,
     IntegerField,
     OuterRef,
@@ -92,23 +91,30 @@ def movie_detail_for_viewer(*, movie_id: int, viewer: User) -> dict[str, Any]:
     }
 
 
-def comment_list(*, movie: Movie, viewer: User) -> QuerySet[Comment]:
-    """The movie's comments, newest first, without those of users blocked either way."""
+def comment_list(*, movie_id: int, viewer: User) -> QuerySet[Comment]:
+    """The movie's comments, newest first, without those of users blocked either way; 404 for
+    an unknown movie (checked against the materialised catalogue: no query)."""
+    if not catalogue.movie_exists(movie_id):
+        raise NotFoundError("Movie not found")
     return (
-        Comment.objects.filter(movie=movie)
+        Comment.objects.filter(movie_id=movie_id)
         .exclude(social_selectors.hidden_users_q(viewer_id=viewer.pk, field="author_id"))
         .select_related("author")
+        .only("id", "body", "created", "author__username")
         .order_by("-created", "-id")
     )
 
 
-def watchlist_movie_list(*, user: User) -> QuerySet[Movie]:
-    """The user's watch list, most recently added first."""
+def watchlist_movie_ids(*, user: User) -> QuerySet[WatchlistItem, tuple[int]]:
+    """The user's watch list as `(movie_id,)` rows, most recently added first."""
     return (
-        Movie.objects.filter(watchlist_items__user=user)
-        .only(*SUMMARY_FIELDS)
-        .order_by("-watchlist_items__added_at", "-watchlist_items__id")
+        WatchlistItem.objects.filter(user=user).order_by("-added_at", "-id").values_list("movie_id")
     )
+
+
+def movie_summary_page(rows: list[tuple[int]]) -> list[dict[str, Any]]:
+    """A page of `(movie_id,)` rows as movie summaries (materialised: catalogue.py)."""
+    return catalogue.movie_summaries(row[0] for row in rows)
 
 
 def _global_mean() -> float:
@@ -145,8 +151,9 @@ def movie_popular_ids() -> list[int]:
     return catalogue.popular_ranking().ids
 
 
-def movie_search(*, title: str) -> QuerySet[Movie]:
-    """Exact title first, then prefix, then contains; case and accents ignored.
+def movie_search(*, title: str) -> QuerySet[Movie, tuple[int]]:
+    """`(movie_id,)` rows: exact title first, then prefix, then contains; case and accents
+    ignored (render a page with movie_summary_page).
 
     Matches on `title_normalized`; on Postgres a pg_trgm GIN index serves the LIKE '%...%'.
     """
@@ -159,9 +166,9 @@ def movie_search(*, title: str) -> QuerySet[Movie]:
     )
     return (
         Movie.objects.filter(title_normalized__contains=query)
-        .only(*SUMMARY_FIELDS)
         .annotate(match_rank=rank)
         .order_by("match_rank", "-ratings_count", "title_normalized", "id")
+        .values_list("id")
     )
 
 
@@ -170,14 +177,23 @@ def user_get_visible(*, user_id: int, viewer: User) -> User:
     return social_selectors.user_get_visible(user_id=user_id, viewer=viewer)
 
 
-def rated_movie_list(*, user: User) -> QuerySet[Movie]:
-    """Movies the user rated, most recently rated first, each with `user_rating`."""
+def rated_movie_rows(*, user: User) -> QuerySet[Rating, tuple[int, Any]]:
+    """The user's ratings as `(movie_id, value)` rows, most recently rated first."""
     return (
-        Movie.objects.filter(ratings__user=user)
-        .only(*SUMMARY_FIELDS)
-        .annotate(user_rating=F("ratings__value"))
-        .order_by("-ratings__timestamp", "-ratings__id")
+        Rating.objects.filter(user=user)
+        .order_by("-timestamp", "-id")
+        .values_list("movie_id", "value")
     )
+
+
+def rated_movie_page(rows: list[tuple[int, Any]]) -> list[dict[str, Any]]:
+    """A page of rated_movie_rows as summaries with `user_rating` (API.md "Rated movie")."""
+    summaries = {s["id"]: s for s in catalogue.movie_summaries(row[0] for row in rows)}
+    return [
+        {**summaries[movie_id], "user_rating": float(value)}
+        for movie_id, value in rows
+        if movie_id in summaries
+    ]
 
 
 # Content similarity: what one shared feature is worth.

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -15,7 +17,7 @@ from accounts.auth import AuthenticatedRequest
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
 from movies import catalogue, feed, selectors, services
-from movies.models import Comment, Movie
+from movies.models import Comment
 from movies.serializers import (
     CommentCreateInputSerializer,
     CommentCreateOutputSerializer,
@@ -53,8 +55,7 @@ class MovieCommentListView(ListAPIView):
     pagination_class = ArrayLimitOffsetPagination
 
     def get_queryset(self) -> QuerySet[Comment]:
-        movie = selectors.movie_get(movie_id=self.kwargs["movie_id"])
-        return selectors.comment_list(movie=movie, viewer=self.request.user)
+        return selectors.comment_list(movie_id=self.kwargs["movie_id"], viewer=self.request.user)
 
 
 class MovieCommentView(APIView):
@@ -135,16 +136,42 @@ class MovieWatchView(APIView):
 
 
 @extend_schema_view(get=extend_schema(summary="List your watch list"))
-class WatchlistView(ListAPIView):
+# A paged list of movies: one query for the page's rows (ids and the user's columns) and their
+# total, the summaries from the materialised catalogue (movies/catalogue.py) instead of a
+# serializer per movie. (A comment, not a docstring: docstrings become the operations' text.)
+class SummaryPageView(ListAPIView):
+    pagination_class = ArrayLimitOffsetPagination
+
+    def render_page(self, rows: list[Any]) -> list[dict[str, Any]]:
+        return selectors.movie_summary_page(rows)
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return paginated_response(
+            items=self.get_queryset(),
+            request=request,
+            serialize=self.render_page,
+            paginator=ArrayLimitOffsetPagination(),
+        )
+
+
+class RatedMoviesPageView(SummaryPageView):
+    request: AuthenticatedRequest  # behind IsAuthenticated
+
+    serializer_class = RatedMovieOutputSerializer
+
+    def render_page(self, rows: list[Any]) -> list[dict[str, Any]]:
+        return selectors.rated_movie_page(rows)
+
+
+class WatchlistView(SummaryPageView):
     """The caller's watch list, most recently added first."""
 
     request: AuthenticatedRequest  # behind IsAuthenticated
 
     serializer_class = MovieSummaryOutputSerializer
-    pagination_class = ArrayLimitOffsetPagination
 
-    def get_queryset(self) -> QuerySet[Movie]:
-        return selectors.watchlist_movie_list(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.watchlist_movie_ids(user=self.request.user)
 
 
 @extend_schema_view(get=extend_schema(summary="List the most popular movies"))
@@ -197,7 +224,7 @@ class MovieSearchView(APIView):
         return paginated_response(
             items=movies,
             request=request,
-            serialize=lambda page: MovieSummaryOutputSerializer(page, many=True).data,
+            serialize=selectors.movie_summary_page,
             paginator=self.pagination_class(),
         )
 
@@ -207,14 +234,9 @@ class MovieSearchView(APIView):
         operation_id="user_movies_rated_own_list", summary="List the movies you rated"
     )
 )
-class OwnRatedMoviesView(ListAPIView):
-    request: AuthenticatedRequest  # behind IsAuthenticated
-
-    serializer_class = RatedMovieOutputSerializer
-    pagination_class = ArrayLimitOffsetPagination
-
-    def get_queryset(self) -> QuerySet[Movie]:
-        return selectors.rated_movie_list(user=self.request.user)
+class OwnRatedMoviesView(RatedMoviesPageView):
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.rated_movie_rows(user=self.request.user)
 
 
 @extend_schema_view(
@@ -229,17 +251,12 @@ class OwnRatedMoviesView(ListAPIView):
         },
     )
 )
-class UserRatedMoviesView(ListAPIView):
+class UserRatedMoviesView(RatedMoviesPageView):
     """Another user's rated movies: 404 unknown user, 403 when not visible to the caller."""
 
-    request: AuthenticatedRequest  # behind IsAuthenticated
-
-    serializer_class = RatedMovieOutputSerializer
-    pagination_class = ArrayLimitOffsetPagination
-
-    def get_queryset(self) -> QuerySet[Movie]:
+    def get_queryset(self) -> QuerySet[Any]:
         user = selectors.user_get_visible(user_id=self.kwargs["user_id"], viewer=self.request.user)
-        return selectors.rated_movie_list(user=user)
+        return selectors.rated_movie_rows(user=user)
 
 
 class FeedLimitPagination(ArrayLimitOffsetPagination):

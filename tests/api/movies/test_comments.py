@@ -50,6 +50,27 @@ def test_comments_paginate(auth_client):
     assert [c["id"] for c in response.json()] == [comments[3].id, comments[2].id]
 
 
+@pytest.mark.parametrize(
+    ("query", "ids_from_newest"),
+    [("limit=2&offset=3", [3, 4]), ("limit=2&offset=5", []), ("limit=2&offset=99", []),
+     ("limit=0", [])],
+)  # fmt: skip
+def test_comments_total_on_every_page_and_past_the_end(auth_client, query, ids_from_newest):
+    """The total comes with the page's rows; past the last page, or with limit=0, it is still
+    the whole count."""
+    movie = MovieFactory()
+    now = timezone.now()
+    comments = [
+        CommentFactory(movie=movie, created=now - datetime.timedelta(seconds=i)) for i in range(5)
+    ]
+
+    response = auth_client.get(f"/api/movie/{movie.id}/comments/?{query}")
+
+    assert response.status_code == 200
+    assert response["X-Total-Count"] == "5"
+    assert [c["id"] for c in response.json()] == [comments[i].id for i in ids_from_newest]
+
+
 def test_comments_limit_is_clamped_to_200(auth_client):
     movie = MovieFactory()
     CommentFactory.create_batch(3, movie=movie)
@@ -81,7 +102,9 @@ def test_comments_query_count_is_constant(auth_client, django_assert_num_queries
     movie = MovieFactory()
     for _ in range(rows):
         CommentFactory(movie=movie, author=UserFactory())
-    with django_assert_num_queries(3):  # movie, count, page (authors joined)
+    # The movie's summary (materialised: read once per process), then the page with its total
+    # (COUNT(*) OVER ()) and the authors joined.
+    with django_assert_num_queries(2):
         response = auth_client.get(f"/api/movie/{movie.id}/comments/")
     assert len(response.json()) == rows
 

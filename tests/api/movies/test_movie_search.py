@@ -154,6 +154,6 @@ def test_search_anonymous_401(api_client):
 def test_search_query_count_is_constant(auth_client, django_assert_num_queries, rows):
     for i in range(rows):
         MovieFactory(title=f"Rocky {i}")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the page with its total, the movies' summaries
         response = auth_client.get("/api/movie/search/?title=rocky")
     assert len(response.json()) == rows

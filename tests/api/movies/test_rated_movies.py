@@ -115,7 +115,7 @@ def test_other_users_rated_anonymous_401(api_client, other_user):
 @pytest.mark.parametrize("rows", [1, 5])
 def test_own_rated_query_count_is_constant(auth_client, user, django_assert_num_queries, rows):
     RatingFactory.create_batch(rows, user=user)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the page with its total, the movies' summaries
         response = auth_client.get("/api/user/movies/rated/")
     assert len(response.json()) == rows
 
@@ -125,6 +125,6 @@ def test_friends_rated_query_count_is_constant(auth_client, user, django_assert_
     friend = UserFactory(is_private=True)
     _befriend(user, friend)
     RatingFactory.create_batch(rows, user=friend)
-    with django_assert_num_queries(4):  # user, friendship, count, page
+    with django_assert_num_queries(4):  # user, friendship, page with its total, summaries
         response = auth_client.get(f"/api/user/{friend.id}/movies/rated/")
     assert len(response.json()) == rows

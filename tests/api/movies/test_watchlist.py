@@ -108,6 +108,6 @@ def test_watch_list_anonymous_401(api_client):
 def test_watch_list_query_count_is_constant(auth_client, user, django_assert_num_queries, rows):
     for _ in range(rows):
         WatchlistItemFactory(user=user)
-    with django_assert_num_queries(2):  # count, page
+    with django_assert_num_queries(2):  # the page with its total, the movies' summaries
         response = auth_client.get("/api/movies/watch/")
     assert len(response.json()) == rows
