@@ -1,10 +1,10 @@
 """Querysets built and compiled once per process, then run with other ids.
 
-Building a queryset with subqueries costs more than running it: the friend check of group
-picks (`social.selectors.friend_pairs_visible`, two block subqueries per side) took about
-5 ms to build and compile and 0.3 ms to run on the demo data. A `PreparedQuery` builds its
-queryset once with placeholder ids, keeps the compiled SQL, and runs that SQL with the real ids
-in the placeholders' parameter positions: the same query, whatever the selector's rule is.
+Building a queryset costs more than running a small one (social.selectors measured ~10x for the
+friends rule, and compiles that one once too). A `PreparedQuery` builds its queryset once with
+placeholder ids, keeps the compiled SQL, and runs that SQL with the real ids in the
+placeholders' parameter positions: the same query, whatever the builder says. Group picks use
+it for the members' names (one compiled query per group size).
 """
 
 from __future__ import annotations

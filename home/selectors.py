@@ -35,7 +35,7 @@ from movies.selectors import (
     movie_similar_content_based,
 )
 from movies.serializers import MovieSummaryOutputSerializer
-from social.selectors import friend_pairs_visible
+from social.selectors import friend_ids_visible
 
 if TYPE_CHECKING:  # torch comes with the first model (ml.loader), not with the URLconf
     from ml.recommender import Recommender
@@ -136,17 +136,11 @@ def _because_you_liked(
     return rows
 
 
-# social.selectors.friend_ids_visible's query, compiled once (home.prepared: building it cost
-# about 5 ms a request, running it 0.3 ms).
-_friend_pairs = PreparedQuery(lambda user_id: friend_pairs_visible(user_id=user_id))
-
-
 def friend_ids_for_home(*, user: User) -> list[int]:
     """Whose ratings the friends row and group picks may use: the user's friends, without
     anyone hidden from them by a block either way (API.md part two "Blocking"). A block ends
     the friendship too; this also holds for a friendship row that outlives a block."""
-    user_id = user.pk
-    return [high if low == user_id else low for low, high in _friend_pairs.rows(user_id)]
+    return friend_ids_visible(user_id=user.pk)  # compiled once per process (social.selectors)
 
 
 def _friends(*, user: User) -> _Row:

@@ -7,7 +7,21 @@ Two rules live here and every selector that shows one user to another consults t
 - `user_is_visible_to`: a private user's lists are shown only to themselves and their friends.
 """
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+import functools
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -27,25 +41,46 @@ def friends_of(*, user: User) -> QuerySet[User]:
     )
 
 
-def friend_pairs_visible(*, user_id: int) -> QuerySet:
-    """`(user_low_id, user_high_id)` of the user's friendships, less those with anyone hidden
-    by a block either way (the query of `friend_ids_visible`, for callers that compile it once)."""
-    return (
-        Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id))
-        .exclude(
-            hidden_users_q(viewer_id=user_id, field="user_low_id")
-            | hidden_users_q(viewer_id=user_id, field="user_high_id")
-        )
-        .values_list("user_low_id", "user_high_id")
+def _visible_friend_ids_query(user_id: int) -> QuerySet[Any, tuple[int]]:
+    """The rule behind `friend_ids_visible`: the user's friendship pairs less any pair with a
+    side hidden by a block (`hidden_users_q`; the user is never hidden from themselves, so a
+    pair with a hidden side is a hidden friend), as the other side's id."""
+    pairs = Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id)).exclude(
+        hidden_users_q(viewer_id=user_id, field="user_low_id")
+        | hidden_users_q(viewer_id=user_id, field="user_high_id")
     )
+    other = Case(When(user_low_id=user_id, then=F("user_high_id")), default=F("user_low_id"))
+    return pairs.annotate(friend_id=other).values_list("friend_id")
+
+
+_SENTINEL = -918_273_645  # no user has it: every parameter of the compiled rule is the user id
+
+
+@functools.cache
+def _visible_friend_ids_sql(vendor: str) -> tuple[str, int]:
+    """`_visible_friend_ids_query` compiled once per database vendor: its SQL and how many
+    parameters it takes (each the user's id). Building the query took ~10x longer than running
+    it (bench/social/RESULTS.md)."""
+    sql, params = _visible_friend_ids_query(_SENTINEL).query.sql_with_params()
+    if any(param != _SENTINEL for param in params) or str(_SENTINEL) in sql:
+        raise AssertionError("the friends rule has parameters other than the user id")
+    return sql, len(params)
+
+
+def friend_ids_visible_sql(*, user_id: int) -> tuple[str, list[int]]:
+    """SQL with one column, the ids of the user's friends not hidden by a block either way, and
+    its parameters: for a statement that reads the feed (or anything else) in one go."""
+    sql, count = _visible_friend_ids_sql(connection.vendor)
+    return sql, [user_id] * count
 
 
 def friend_ids_visible(*, user_id: int) -> list[int]:
     """The user's friends' ids, less anyone hidden by a block either way: one query over the
-    friendship pairs (no join with users), blocks by `hidden_users_q` (the user is never
-    hidden from themselves, so a pair with a hidden side is a hidden friend)."""
-    pairs = friend_pairs_visible(user_id=user_id)
-    return [high if low == user_id else low for low, high in pairs]
+    friendship pairs (no join with users)."""
+    sql, params = friend_ids_visible_sql(user_id=user_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def hidden_users_q(*, viewer_id: int, field: str = "pk") -> Q:
