@@ -72,3 +72,19 @@ def test_a_profile_change_shows_in_the_next_request(user, password):
     assert client.patch("/api/user/update/", {"bio": "Noir fan"}, format="json").status_code == 200
 
     assert client.get("/api/user/profile/").json()["bio"] == "Noir fan"
+
+
+def test_signed_in_requests_are_rate_limited_per_user(user, other_user, password, settings):
+    """Authentication counts the default per-user limit in the round trip that checks the
+    session; the limit still holds, per user, with Retry-After."""
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "user": "3/m"}
+    alice = bearer(login(APIClient(), password)[0])
+    bob = bearer(login(APIClient(), password, username="bob")[0])
+
+    codes = [alice.get("/api/movies/popular/").status_code for _ in range(4)]
+
+    assert codes == [200, 200, 200, 429]
+    refused = alice.get("/api/user/profile/")
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert bob.get("/api/user/profile/").status_code == 200
