@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
-from home.prepared import PreparedQuery
+from mcbackend.prepared import PreparedQuery
 from ml.loader import get_recommender
 from movies.catalogue import movie_summaries
 from movies.models import Movie, Rating
@@ -363,7 +363,7 @@ class GroupPicks:
     movies: list[GroupPick]
 
 
-# The members' summaries, one compiled query per group size (home.prepared).
+# The members' summaries, one compiled query per group size (mcbackend.prepared).
 _user_summaries = PreparedQuery(
     lambda *ids: User.objects.filter(pk__in=ids).values_list("id", "username")
 )

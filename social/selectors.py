@@ -7,10 +7,8 @@ Two rules live here and every selector that shows one user to another consults t
 - `user_is_visible_to`: a private user's lists are shown only to themselves and their friends.
 """
 
-import functools
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Case,
     F,
@@ -26,6 +24,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from mcbackend.exceptions import ForbiddenError, NotFoundError
+from mcbackend.prepared import PreparedQuery
 from social.models import Block, FriendRequest, Friendship
 
 
@@ -53,34 +52,20 @@ def _visible_friend_ids_query(user_id: int) -> QuerySet[Any, tuple[int]]:
     return pairs.annotate(friend_id=other).values_list("friend_id")
 
 
-_SENTINEL = -918_273_645  # no user has it: every parameter of the compiled rule is the user id
+# Compiled once per database vendor: building the query took ~10x longer than running it.
+_visible_friend_ids = PreparedQuery(_visible_friend_ids_query)
 
 
-@functools.cache
-def _visible_friend_ids_sql(vendor: str) -> tuple[str, int]:
-    """`_visible_friend_ids_query` compiled once per database vendor: its SQL and how many
-    parameters it takes (each the user's id). Building the query took ~10x longer than running
-    it (bench/social/RESULTS.md)."""
-    sql, params = _visible_friend_ids_query(_SENTINEL).query.sql_with_params()
-    if any(param != _SENTINEL for param in params) or str(_SENTINEL) in sql:
-        raise AssertionError("the friends rule has parameters other than the user id")
-    return sql, len(params)
-
-
-def friend_ids_visible_sql(*, user_id: int) -> tuple[str, list[int]]:
+def friend_ids_visible_sql(*, user_id: int) -> tuple[str, list[Any]]:
     """SQL with one column, the ids of the user's friends not hidden by a block either way, and
     its parameters: for a statement that reads the feed (or anything else) in one go."""
-    sql, count = _visible_friend_ids_sql(connection.vendor)
-    return sql, [user_id] * count
+    return _visible_friend_ids.sql(user_id)
 
 
 def friend_ids_visible(*, user_id: int) -> list[int]:
     """The user's friends' ids, less anyone hidden by a block either way: one query over the
     friendship pairs (no join with users)."""
-    sql, params = friend_ids_visible_sql(user_id=user_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return [row[0] for row in _visible_friend_ids.rows(user_id)]
 
 
 def hidden_users_q(*, viewer_id: int, field: str = "pk") -> Q:

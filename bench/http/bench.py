@@ -7,9 +7,10 @@ After (this checkout): nginx (deploy/nginx-main.conf + deploy/nginx.conf) in fro
 `web` command (gunicorn, WEB_WORKERS=1) and `ws` command (daphne), started by
 tests/production/stack.py. Before (--before): the same nginx config in front of that checkout's
 `web` command of the time: compose's gunicorn and daphne when that checkout has
-deploy/gunicorn.conf.py, else one daphne process serving HTTP and sockets (before issue 17). Both run on Postgres
-(after: DATABASE_URL; before: BEFORE_DATABASE_URL, default DATABASE_URL + "_before") and the same
-Redis, with demo data loaded when a database has no movies and the bench users of seed.py.
+deploy/gunicorn.conf.py, else one daphne process serving HTTP and sockets (before issue 17).
+Both run on Postgres (after: DATABASE_URL; before: BEFORE_DATABASE_URL, default
+DATABASE_URL + "_before") and the same Redis, with demo data loaded when a database has no
+movies and the bench users of seed.py.
 
 Each round measures, with `wrk -t1 -c8 -d<seconds>s` and the two stacks alternating request by
 request kind (before, after, before, after ...): the floor (an anonymous request for an unknown

@@ -1,10 +1,10 @@
 """Querysets built and compiled once per process, then run with other ids.
 
-Building a queryset costs more than running a small one (social.selectors measured ~10x for the
-friends rule, and compiles that one once too). A `PreparedQuery` builds its queryset once with
-placeholder ids, keeps the compiled SQL, and runs that SQL with the real ids in the
-placeholders' parameter positions: the same query, whatever the builder says. Group picks use
-it for the members' names (one compiled query per group size).
+Building a queryset costs more than running a small one (about 10x for the friends rule,
+bench/social/RESULTS.md). A `PreparedQuery` builds its queryset once with placeholder ids, keeps
+the compiled SQL, and runs that SQL with the real ids in the placeholders' parameter positions:
+the same query, whatever the builder says. social's friends rule (also embedded in the feed's
+statement) and group picks' member names use it.
 """
 
 from __future__ import annotations
@@ -45,15 +45,19 @@ class PreparedQuery:
             raise ValueError(f"{self.build!r}: only int and str constants can be kept")
         return sql, slots
 
-    def rows(self, *ids: int, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
-        connection = connections[using]
-        key = (connection.vendor, len(ids))
+    def sql(self, *ids: int, using: str = DEFAULT_DB_ALIAS) -> tuple[str, list[Any]]:
+        """The compiled SQL and its parameters for these ids (to run, or to embed in a larger
+        statement)."""
+        key = (connections[using].vendor, len(ids))
         compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
                 compiled = self._compiled[key] = self._prepare(len(ids))
         sql, slots = compiled
-        params = [constant if slot is None else ids[slot] for slot, constant in slots]
-        with connection.cursor() as cursor:
+        return sql, [constant if slot is None else ids[slot] for slot, constant in slots]
+
+    def rows(self, *ids: int, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
+        sql, params = self.sql(*ids, using=using)
+        with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
