@@ -36,6 +36,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import RevokedSession, User
+from mcbackend.throttling import RateLimit
 
 logger = logging.getLogger(__name__)
 
@@ -55,37 +56,46 @@ def _stamp_key(user_id: object) -> str:
     return f"auth-stamp:{user_id}"
 
 
-def _read_stamp(user_id: object) -> str | None:
-    """The user's current stamp, created if there is none; None when the cache is unreachable."""
+def _read_stamp(user_id: object, rate_limit: RateLimit | None) -> tuple[str | None, int | None]:
+    """The user's current stamp, created if there is none (None when the cache is unreachable),
+    and, given a rate limit, its hits with this request's counted in the same round trip."""
     key = _stamp_key(user_id)
+    hits = None
     try:
-        stamp = cache.get(key)
+        if rate_limit is None:
+            stamp = cache.get(key)
+        else:
+            hits = 0  # fail open, as RateLimit.hit does, if the round trip fails
+            hits, stamp = rate_limit.hit_and_get(key)
         if stamp is None:
             fresh = uuid.uuid4().hex
             stamp = fresh if cache.add(key, fresh, timeout=STAMP_SECONDS) else cache.get(key)
     except Exception as exc:  # cache unreachable: read the database (module docstring)
         logger.warning("Authentication cache unavailable, reading the database: %s", exc)
-        return None
-    return str(stamp) if stamp is not None else None
+        return None, hits
+    return (str(stamp) if stamp is not None else None), hits
 
 
 def user_and_revoked(
-    user_id: object, session_id: str | None, load: Loader
-) -> tuple[User | None, bool]:
+    user_id: object, session_id: str | None, load: Loader, *, rate_limit: RateLimit | None = None
+) -> tuple[User | None, bool, int | None]:
     """The user for a token's claims and whether its session was revoked: from this process's
-    cache when the user's stamp still matches, else from `load()` (the database)."""
+    cache when the user's stamp still matches, else from `load()` (the database). Given a rate
+    limit, also counts this request's hit in the stamp's round trip and returns the hits."""
     ttl = settings.AUTH_USER_CACHE_SECONDS
     if ttl <= 0:
-        return load()
-    stamp = _read_stamp(user_id)
+        hits = None if rate_limit is None else rate_limit.hit()
+        return (*load(), hits)
+    stamp, hits = _read_stamp(user_id, rate_limit)
     if stamp is None:
-        return load()
+        return (*load(), hits)
     key = (str(user_id), session_id)
     now = time.monotonic()
     entry = _entries.get(key)
     if entry is not None and entry[0] == stamp and now - entry[1] < ttl:
         values, revoked = entry[2], entry[3]
-        return (None if values is None else User.from_db("default", _FIELDS, values)), revoked
+        user = None if values is None else User.from_db("default", _FIELDS, values)
+        return user, revoked, hits
     user, revoked = load()
     values = None if user is None else tuple(getattr(user, name) for name in _FIELDS)
     with _lock:
@@ -93,7 +103,7 @@ def user_and_revoked(
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
-    return user, revoked
+    return user, revoked, hits
 
 
 def _replace_stamp(user_id: object) -> None:

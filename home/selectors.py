@@ -1,8 +1,9 @@
 """The home page's rows (API.md part two, "Home page"), computed from the database and the model.
 
-`home_rows_compute` builds every row at the largest per-row limit, already rendered (plain
-dicts); `home.services` keeps the result per user in the cache and slices it per request. A
-fixed number of queries whatever the number of ratings, friends or rows.
+`home_rows_compute` builds every row at the largest per-row limit, already rendered as JSON
+(`_encode_row`); `home.services` keeps the result per user in the cache and a request joins the
+first `limit` movies of each row (`home_rows_json`), with no parsing or rendering. A fixed
+number of queries whatever the number of ratings, friends or rows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Avg, Count, FloatField, Q, Sum, Value
@@ -23,7 +25,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
+from mcbackend.prepared import PreparedQuery
 from ml.loader import get_recommender
+from movies.catalogue import movie_summaries
 from movies.models import Movie, Rating
 from movies.selectors import (
     SUMMARY_FIELDS,
@@ -136,7 +140,7 @@ def friend_ids_for_home(*, user: User) -> list[int]:
     """Whose ratings the friends row and group picks may use: the user's friends, without
     anyone hidden from them by a block either way (API.md part two "Blocking"). A block ends
     the friendship too; this also holds for a friendship row that outlives a block."""
-    return friend_ids_visible(user_id=user.pk)
+    return friend_ids_visible(user_id=user.pk)  # compiled once per process (social.selectors)
 
 
 def _friends(*, user: User) -> _Row:
@@ -274,7 +278,7 @@ def home_rows_compute(*, user: User) -> dict[str, Any]:
             strict=True,
         )
     }
-    rendered = []
+    rendered: list[EncodedRow] = []
     for row in rows:
         movies = []
         for movie_id, reason in zip(row.movie_ids, row.movie_reasons, strict=True):
@@ -284,10 +288,35 @@ def home_rows_compute(*, user: User) -> dict[str, Any]:
             if len(movies) == ROW_LIMIT_MAX:
                 break
         if movies:
-            rendered.append(
-                {"key": row.key, "title": row.title, "reason": row.reason, "movies": movies}
-            )
+            row_body = {"key": row.key, "title": row.title, "reason": row.reason}
+            rendered.append(_encode_row(row_body, movies))
     return {"model_version": recommender.version if recommender else None, "rows": rendered}
+
+
+# A row as JSON: its head (`{"key":..,"title":..,"reason":..,"movies":[`), its movies joined
+# by commas, and where each movie ends in that string; the first n movies are movies[:ends[n-1]].
+EncodedRow = tuple[bytes, bytes, list[int]]
+
+
+def _encode_row(row: dict[str, Any], movies: list[dict[str, Any]]) -> EncodedRow:
+    # orjson, as mcbackend.renderers renders responses: these are plain JSON values, so the
+    # bytes are the ones the row rendered as a whole would have.
+    empty = orjson.dumps({**row, "movies": []})  # ends with b"[]}": "movies" is the last key
+    parts = [orjson.dumps(movie) for movie in movies]
+    ends, end = [], -1
+    for part in parts:
+        end += len(part) + 1  # the comma before it (none before the first)
+        ends.append(end)
+    return empty[:-2], b",".join(parts), ends
+
+
+def _decode_rows(rows: list[EncodedRow], limit: int) -> bytes:
+    """The JSON array of the rows with their first `limit` movies."""
+    if limit <= 0 or not rows:
+        return b"[]"
+    return b"[%s]" % b",".join(
+        b"%s%s]}" % (head, movies[: ends[min(limit, len(ends)) - 1]]) for head, movies, ends in rows
+    )
 
 
 # ---------------------------------------------------------------- the rows, cached per user
@@ -297,19 +326,17 @@ def home_rows_key(user_id: int) -> str:
     return f"home:rows:{user_id}"
 
 
-def home_rows_for_user(*, user: User, limit: int) -> list[dict[str, Any]]:
-    """The rows with at most `limit` movies each, empty rows left out. Served from the cache
-    entry the last refresh stored (home.services) while the deployed model is the one it was
-    computed with; computed and stored here otherwise."""
+def home_rows_json(*, user: User, limit: int) -> bytes:
+    """The rows with at most `limit` movies each, empty rows left out, as the JSON response
+    body. Served from the cache entry the last refresh stored (home.services) while the
+    deployed model is the one it was computed with; computed and stored here otherwise."""
     recommender = get_recommender()
     version = recommender.version if recommender is not None else None
     entry = cache.get(home_rows_key(user.pk))
     if entry is None or entry["model_version"] != version:
         entry = home_rows_compute(user=user)
         cache.set(home_rows_key(user.pk), entry, timeout=settings.HOME_ROWS_CACHE_SECONDS)
-    if limit <= 0:
-        return []
-    return [{**row, "movies": row["movies"][:limit]} for row in entry["rows"]]
+    return _decode_rows(entry["rows"], limit)
 
 
 # ---------------------------------------------------------------- group picks
@@ -325,15 +352,21 @@ MISERY_WEIGHT = 0.5
 
 @dataclass(frozen=True)
 class GroupPick:
-    movie: Movie
+    movie: dict[str, Any]  # the movie's summary (movies.catalogue)
     score: float
     predicted: list[float]  # predicted stars per member, in `GroupPicks.members` order
 
 
 @dataclass(frozen=True)
 class GroupPicks:
-    members: list[User]
+    members: list[dict[str, Any]]  # user summaries (`id`, `username`), the user first
     movies: list[GroupPick]
+
+
+# The members' summaries, one compiled query per group size (mcbackend.prepared).
+_user_summaries = PreparedQuery(
+    lambda *ids: User.objects.filter(pk__in=ids).values_list("id", "username")
+)
 
 
 def group_score(values: np.ndarray) -> np.ndarray:
@@ -448,36 +481,34 @@ def member_stars_for(recommender: Recommender, user_ids: list[int]) -> np.ndarra
 def group_picks(*, user: User, friend_ids: list[int], limit: int) -> GroupPicks:
     """Movies for `user` and `friend_ids` (already checked to be friends), best first by
     `group_score`; never a movie any member rated."""
-    member_ids = [user.pk, *friend_ids]
-    by_pk = User.objects.only("id", "username").in_bulk(member_ids)
-    members = [by_pk[pk] for pk in member_ids if pk in by_pk]
+    usernames = dict(_user_summaries.rows(user.pk, *friend_ids))
+    member_ids = [pk for pk in [user.pk, *friend_ids] if pk in usernames]
+    members = [{"id": pk, "username": usernames[pk]} for pk in member_ids]
     recommender = get_recommender()
     if recommender is None:
-        ratings = _ratings_by_user([m.pk for m in members])
-        ids, stars = _group_stars_without_model([ratings[m.pk] for m in members])
-        for row, member in enumerate(members):
-            stars[row, np.isin(ids, list(ratings[member.pk]))] = np.nan
+        ratings = _ratings_by_user(member_ids)
+        ids, stars = _group_stars_without_model([ratings[pk] for pk in member_ids])
+        for row, pk in enumerate(member_ids):
+            stars[row, np.isin(ids, list(ratings[pk]))] = np.nan
         ranking = stars  # no ranking model: the stars are all there is
     else:
         ids, _ = _candidates(recommender)
-        both = member_stars_for(recommender, [m.pk for m in members])
+        both = member_stars_for(recommender, member_ids)
         stars, ranking = both[:, 0], both[:, 1]
     allowed = ~np.isnan(stars).any(axis=0)  # rated by nobody in the group
-    ids, stars, ranking = ids[allowed], stars[:, allowed], ranking[:, allowed]
-    scores = group_score(ranking)
-    n = min(limit + 10, len(ids))  # spare ids: movies gone from the catalogue drop out
+    # Scored in place, the rated movies at -inf (no copies of the members x movies arrays).
+    scores = np.where(allowed, group_score(ranking), -np.inf)
+    n = min(limit + 10, int(allowed.sum()))  # spare ids: movies gone from the catalogue drop out
     if n <= 0 or limit <= 0:
         return GroupPicks(members=members, movies=[])
     top = np.argpartition(-scores, n - 1)[:n]
     top = top[np.lexsort((ids[top], -scores[top]))]
-    movies = Movie.objects.only(*SUMMARY_FIELDS).in_bulk(ids[top].tolist())
+    # Summaries from the catalogue every worker keeps; movies gone from it are left out.
+    summaries = {summary["id"]: summary for summary in movie_summaries(ids[top].tolist())}
+    scores_top, stars_top = scores[top].tolist(), stars[:, top].T.tolist()
     picks = [
-        GroupPick(
-            movie=movies[int(ids[i])],
-            score=float(scores[i]),
-            predicted=[float(v) for v in stars[:, i]],
-        )
-        for i in top
-        if int(ids[i]) in movies
+        GroupPick(movie=summaries[movie_id], score=score, predicted=predicted)
+        for movie_id, score, predicted in zip(ids[top].tolist(), scores_top, stars_top, strict=True)
+        if movie_id in summaries
     ]
     return GroupPicks(members=members, movies=picks[:limit])

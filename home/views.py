@@ -1,17 +1,16 @@
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import AuthenticatedRequest
-from accounts.serializers import UserSummaryOutputSerializer
-from home.selectors import friend_ids_for_home, group_picks, home_rows_for_user
+from home.selectors import friend_ids_for_home, group_picks, home_rows_json
 from home.serializers import (
     GroupPicksInputSerializer,
     GroupPicksOutputSerializer,
     HomeRowOutputSerializer,
 )
 from mcbackend.api import ArrayLimitOffsetPagination
-from movies.serializers import MovieSummaryOutputSerializer
 
 
 class RowLimitPagination(ArrayLimitOffsetPagination):
@@ -47,9 +46,12 @@ class HomeRowsView(APIView):
             401: OpenApiResponse(description="Not signed in."),
         },
     )
-    def get(self, request: AuthenticatedRequest) -> Response:
+    def get(self, request: AuthenticatedRequest) -> HttpResponse:
         limit = RowLimitPagination().get_limit(request)
-        return Response(home_rows_for_user(user=request.user, limit=limit))
+        # The body the JSON renderer would produce, joined from the cached rows' JSON
+        # (home.selectors); content negotiation still ran (JSON is the only renderer).
+        body = home_rows_json(user=request.user, limit=limit)
+        return HttpResponse(body, content_type="application/json")
 
 
 class GroupPicksView(APIView):
@@ -77,20 +79,19 @@ class GroupPicksView(APIView):
         picks = group_picks(
             user=request.user, friend_ids=serializer.validated_data["user_ids"], limit=limit
         )
-        member_ids = [member.pk for member in picks.members]
-        summaries = MovieSummaryOutputSerializer([p.movie for p in picks.movies], many=True).data
+        member_ids = [member["id"] for member in picks.members]
         body = {
-            "members": UserSummaryOutputSerializer(picks.members, many=True).data,
+            "members": picks.members,
             "movies": [
                 {
-                    **summary,
+                    **pick.movie,
                     "score": round(pick.score, 3),
                     "predicted": [
                         {"user_id": user_id, "rating": round(stars, 1)}
                         for user_id, stars in zip(member_ids, pick.predicted, strict=True)
                     ],
                 }
-                for pick, summary in zip(picks.movies, summaries, strict=True)
+                for pick in picks.movies
             ],
         }
         return Response(body)

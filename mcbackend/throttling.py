@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -72,6 +73,21 @@ class RateLimit:
             cache.add(self.key, 1, timeout=self.period + 1)
             return 1
 
+    def hit_and_get(self, key: str) -> tuple[int, Any]:
+        """Count a hit and read the cache's `key` in the same round trip (authentication reads
+        the user's stamp so: accounts.session_cache). Raises when the cache is unreachable."""
+        backend = caches["default"]
+        if not isinstance(backend, RedisCache):
+            return self._hit(), cache.get(key)
+        counter = backend.make_and_validate_key(self.key)
+        pipe = backend._cache.get_client(counter, write=True).pipeline(transaction=False)
+        pipe.set(counter, 0, ex=self.period + 1, nx=True)
+        pipe.incr(counter)
+        pipe.get(backend.make_and_validate_key(key))
+        _, hits, raw = pipe.execute()
+        value = None if raw is None else backend._cache._serializer.loads(raw)  # type: ignore[attr-defined]
+        return int(hits), value
+
     def release(self) -> None:
         """Give back one hit: a reservation that turned out not to count (a successful login,
         see accounts.services.session_login)."""
@@ -105,7 +121,11 @@ class ScopedThrottle(BaseThrottle):
 
 
 class UserRateThrottle(ScopedThrottle):
-    """The default for every endpoint: per user, per address when anonymous."""
+    """The default for every endpoint: per user, per address when anonymous.
+
+    A signed-in request's hit is usually counted already, by authentication, in the round trip
+    that reads the user's stamp (`count_with_authentication`); this throttle then only
+    compares."""
 
     scope = "user"
 
@@ -114,6 +134,30 @@ class UserRateThrottle(ScopedThrottle):
         if user is not None and user.is_authenticated:
             return f"user-{user.pk}"
         return f"addr-{client_address(request)}"
+
+    def allow_request(self, request: Request, view: object) -> bool:
+        counted = getattr(request._request, _COUNTED, None)
+        if counted is None:
+            return super().allow_request(request, view)
+        self.rate_limit, hits = counted
+        return bool(hits <= self.rate_limit.limit)
+
+
+_COUNTED = "user_rate_limit_counted"
+
+
+def user_rate_limit(request: Request, user_id: object) -> RateLimit | None:
+    """The UserRateThrottle bucket of a request by `user_id`, when its view applies that
+    throttle (authentication counts the hit: see UserRateThrottle)."""
+    view = (request.parser_context or {}).get("view")
+    classes = getattr(view, "throttle_classes", ())
+    if not any(issubclass(c, UserRateThrottle) for c in classes):
+        return None
+    return RateLimit(UserRateThrottle.scope, f"user-{user_id}")
+
+
+def count_with_authentication(request: Request, rate_limit: RateLimit, hits: int) -> None:
+    setattr(request._request, _COUNTED, (rate_limit, hits))
 
 
 class SignupThrottle(ScopedThrottle):

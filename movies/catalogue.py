@@ -150,9 +150,7 @@ def movie_summaries(movie_ids: Iterable[int]) -> list[dict[str, Any]]:
         found = Movie.objects.only(*SUMMARY_FIELDS).in_bulk(in_range) if in_range else {}
         for pk in missing:
             movie = found.get(pk)
-            data[("summary", pk)] = (
-                None if movie is None else movie_summary(movie)
-            )
+            data[("summary", pk)] = None if movie is None else movie_summary(movie)
     return [summary for pk in ids if (summary := data[("summary", pk)]) is not None]
 
 

@@ -2,8 +2,8 @@
 
 The feed is computed from the friends' current ratings and comments on every request, so a new
 friend's history shows at once, a removed friend's leaves at once, a re-rating moves the item
-(its timestamp changed) and a deleted comment is simply gone. A page costs four statements
-whatever the friends' history: the friendships and the blocks (social's rule); (`_page_rows`)
+(its timestamp changed) and a deleted comment is simply gone. A page is one statement whatever
+the friends' history (`_page_sql`): the friends less the blocks (social's rule, compiled once);
 each friend's newest rating and newest comment below the cursor (one probe of
 `rating_user_recent_idx` / `comment_author_recent_idx` each); then, for only the friends whose
 newest item can reach the page, at most `limit` rows each, with the authors' names. Movie
@@ -18,7 +18,6 @@ never overlap or skip, and the cursor keeps working after its own item changed o
 """
 
 import datetime
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ from movies.models import Comment, Rating
 from movies.selectors import SUMMARY_FIELDS
 from movies.serializers import MovieSummaryOutputSerializer
 from realtime.protocol import format_ts
-from social.selectors import friend_ids_visible
+from social.selectors import friend_ids_visible, friend_ids_visible_sql
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 KIND_RANK = {"c": 0, "r": 1}  # at the same microsecond a rating sorts above a comment
@@ -139,34 +138,6 @@ def _below_sql(source: _Source, before: FeedPosition | None) -> tuple[str, list[
     return f" AND {time} <= %s AND ({time} < %s OR y.id < %s)", [moment, moment, before.pk]
 
 
-def _newest_per_actor(
-    actor_ids: list[int], before: FeedPosition | None
-) -> list[tuple[str, int, Any]]:
-    """(kind, actor id, time) of each friend's newest rating and newest comment below the
-    cursor: one index probe per friend and kind (`rating_user_recent_idx`,
-    `comment_author_recent_idx`), in one statement."""
-    parts, params = [], []
-    for source in _SOURCES:
-        table, actor, time = source.columns()
-        below, below_params = _below_sql(source, before)
-        newest = (
-            f"SELECT y.{time} AS t FROM {table} AS y WHERE y.{actor} = f.value{below} "  # noqa: S608
-            f"ORDER BY y.{time} DESC LIMIT 1"
-        )
-        if connection.vendor == "postgresql":
-            parts.append(
-                f"SELECT '{source.kind}', f.value, x.t FROM unnest(%s::bigint[]) AS f(value) "  # noqa: S608
-                f"CROSS JOIN LATERAL ({newest}) AS x"
-            )
-            params += [actor_ids, *below_params]
-        else:  # a scalar subquery per actor: SQLite's one-probe max on the index
-            parts.append(f"SELECT '{source.kind}', f.value, ({newest}) FROM json_each(%s) AS f")  # noqa: S608
-            params += [*below_params, json.dumps(actor_ids)]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        return [row for row in cursor.fetchall() if row[2] is not None]
-
-
 @dataclass(frozen=True)
 class _PageRow:
     kind: str
@@ -186,65 +157,94 @@ def _moment(value: Any) -> datetime.datetime:
     return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
-def _page_rows(actor_ids: list[int], before: FeedPosition | None, limit: int) -> list[_PageRow]:
-    """The page's items, newest first, with their authors' names, reading O(friends + limit²)
-    index entries whatever the friends' history.
+def _page_sql(user_id: int, before: FeedPosition | None, limit: int) -> tuple[str, list[Any]]:
+    """One statement for a page: the user's visible friends (social's rule, as SQL), each
+    friend's newest item per kind below the cursor, the page's floor T, then the items.
 
     Each friend's newest item of each kind below the cursor is a real item, so the `limit`-th
     newest of those, T, leaves at least `limit` items at or after T: the page lies at or after
     T, and only the (friend, kind) pairs whose newest item is at or after T can be in it (at
-    most `limit` of them, plus ties at T). The second statement reads at most `limit` rows for
-    each of those pairs, none before T. Without `limit` such items, every pair is a candidate
-    and there is no T."""
-    newest = sorted(_newest_per_actor(actor_ids, before), key=lambda row: row[2], reverse=True)
-    threshold = newest[limit - 1][2] if len(newest) >= limit else None
-    quote, user_meta = connection.ops.quote_name, User._meta
-    users, username = quote(user_meta.db_table), _quoted_column(User, "username")
-    parts, params = [], []
+    most `limit` of them, plus ties at T). The page reads at most `limit` rows for each of
+    those pairs, none before T: O(friends + limit²) index entries whatever the friends'
+    history. Without `limit` such items every pair is a candidate and there is no T (the
+    lowest time of the column's type stands in for it)."""
+    postgres = connection.vendor == "postgresql"
+    friends, params = friend_ids_visible_sql(user_id=user_id)
+    quote = connection.ops.quote_name
+    users, username = quote(User._meta.db_table), _quoted_column(User, "username")
+    newest, page = [], []
+    newest_params: list[Any] = []
+    page_params: list[Any] = []
+    # the lowest and highest times of the column's type (SQLite: times are text)
+    lowest, highest = (
+        ("'-infinity'::timestamptz", "'infinity'::timestamptz") if postgres else ("''", "'~'")
+    )
     for source in _SOURCES:
-        candidates = [
-            actor
-            for kind, actor, moment in newest
-            if kind == source.kind and (threshold is None or moment >= threshold)
-        ]
-        if not candidates:
-            continue
         table, actor, time = source.columns()
         movie = _quoted_column(source.model, "movie")
         payload = _quoted_column(source.model, source.payload)
         below, below_params = _below_sql(source, before)
-        floor, floor_params = (
-            ("", []) if threshold is None else (f" AND y.{time} >= %s", [threshold])
+        probe = (
+            f"SELECT y.{time} AS t FROM {table} AS y WHERE y.{actor} = f.id{below} "  # noqa: S608
+            f"ORDER BY y.{time} DESC LIMIT 1"
         )
+        if postgres:  # one index probe per friend (`rating_user_recent_idx`, ...)
+            newest.append(
+                f"SELECT '{source.kind}' AS kind, f.id AS actor, x.t AS t FROM friends AS f "  # noqa: S608
+                f"CROSS JOIN LATERAL ({probe}) AS x"
+            )
+        else:  # a scalar subquery per friend: SQLite's one-probe max on the index
+            newest.append(
+                f"SELECT * FROM (SELECT '{source.kind}' AS kind, f.id AS actor, ({probe}) AS t "  # noqa: S608
+                "FROM friends AS f) WHERE t IS NOT NULL"
+            )
+        newest_params += below_params
         value, body = ("x.v", "NULL") if source.kind == "r" else ("NULL", "x.v")
         columns = (
-            f"'{source.kind}' AS kind, x.id AS id, x.t AS t, f.value AS actor, "
+            f"'{source.kind}' AS kind, x.id AS id, x.t AS t, n.actor AS actor, "
             f"u.{username} AS username, x.m AS movie, {value} AS value, {body} AS body"
         )
-        if connection.vendor == "postgresql":
-            parts.append(
-                f"SELECT {columns} FROM unnest(%s::bigint[]) AS f(value) "  # noqa: S608
-                f"JOIN {users} AS u ON u.id = f.value CROSS JOIN LATERAL ("
-                f"SELECT y.id, y.{time} AS t, y.{movie} AS m, y.{payload} AS v FROM {table} AS y "
-                f"WHERE y.{actor} = f.value{below}{floor} "
-                f"ORDER BY y.{time} DESC, y.id DESC LIMIT %s) AS x"
+        # The floor is a parameter the planner cannot see; bounded on both sides it estimates a
+        # narrow range (as with a literal) and walks the (author, -time) index. With one side,
+        # PostgreSQL read every row of the author by its foreign-key index and sorted them.
+        recent = (
+            f"FROM {table} AS y WHERE y.{actor} = n.actor{below} "  # noqa: S608
+            f"AND y.{time} >= (SELECT t FROM page_floor) "
+            f"AND y.{time} <= (SELECT top FROM page_floor) "
+            f"ORDER BY y.{time} DESC, y.id DESC LIMIT %s"
+        )
+        candidates = f"FROM newest AS n JOIN {users} AS u ON u.id = n.actor"
+        where = f"n.kind = '{source.kind}' AND n.t >= (SELECT t FROM page_floor)"  # noqa: S608
+        if postgres:
+            page.append(
+                f"SELECT {columns} {candidates} CROSS JOIN LATERAL ("
+                f"SELECT y.id, y.{time} AS t, y.{movie} AS m, y.{payload} AS v {recent}) AS x "
+                f"WHERE {where}"
             )
         else:  # no LATERAL: the rows whose ids a correlated subquery picks from the index
-            parts.append(
-                f"SELECT {columns} FROM json_each(%s) AS f "  # noqa: S608
-                f"JOIN {users} AS u ON u.id = f.value "
+            page.append(
+                f"SELECT {columns} {candidates} "  # noqa: S608
                 f"JOIN (SELECT id, {time} AS t, {movie} AS m, {payload} AS v "
-                f"FROM {table}) AS x ON x.id IN ("
-                f"SELECT y.id FROM {table} AS y WHERE y.{actor} = f.value{below}{floor} "
-                f"ORDER BY y.{time} DESC, y.id DESC LIMIT %s)"
+                f"FROM {table}) AS x ON x.id IN (SELECT y.id {recent}) WHERE {where}"
             )
-        actors = candidates if connection.vendor == "postgresql" else json.dumps(candidates)
-        params += [actors, *below_params, *floor_params, limit]
-    if not parts:
-        return []
-    sql = f"{' UNION ALL '.join(parts)} ORDER BY t DESC, kind DESC, id DESC LIMIT %s"
+        page_params += [*below_params, limit]
+    materialized = "MATERIALIZED " if postgres else ""
+    sql = (
+        f"WITH friends(id) AS ({friends}), "  # noqa: S608
+        f"newest AS {materialized}({' UNION ALL '.join(newest)}), "
+        "page_floor(t, top) AS (SELECT "
+        f"COALESCE(CASE WHEN COUNT(*) >= %s THEN MIN(t) END, {lowest}), {highest} "
+        "FROM (SELECT t FROM newest ORDER BY t DESC LIMIT %s) AS top) "
+        f"{' UNION ALL '.join(page)} ORDER BY t DESC, kind DESC, id DESC LIMIT %s"
+    )
+    return sql, [*params, *newest_params, limit, limit, *page_params, limit]
+
+
+def _page_rows(user_id: int, before: FeedPosition | None, limit: int) -> list[_PageRow]:
+    """The page's items, newest first, with their authors' names: one statement."""
+    sql, params = _page_sql(user_id, before, limit)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
         _PageRow(kind, pk, _moment(moment), actor_id, name, movie_id, value, body)
@@ -295,12 +295,11 @@ def comment_feed_item(comment: Comment) -> dict[str, Any]:
 
 def feed_list(*, user: User, before: FeedPosition | None, limit: int) -> list[dict[str, Any]]:
     """The newest `limit` items of the user's friends strictly below `before`, newest first:
-    four statements (friendships, blocks, each friend's newest, the page) and the movies'
-    materialised summaries (catalogue), no model instances."""
-    actor_ids = friend_ids_for_feed(user=user)
-    if not actor_ids or limit == 0:
+    one statement (`_page_sql`) and the movies' materialised summaries (catalogue), no model
+    instances."""
+    if limit == 0:
         return []
-    rows = _page_rows(actor_ids, before, limit)
+    rows = _page_rows(user.pk, before, limit)
     movies = {movie["id"]: movie for movie in catalogue.movie_summaries({r.movie_id for r in rows})}
     return [
         _item(

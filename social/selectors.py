@@ -7,11 +7,24 @@ Two rules live here and every selector that shows one user to another consults t
 - `user_is_visible_to`: a private user's lists are shown only to themselves and their friends.
 """
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from typing import Any
+
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Lower
 
 from accounts.models import User
 from mcbackend.exceptions import ForbiddenError, NotFoundError
+from mcbackend.prepared import PreparedQuery
 from social.models import Block, FriendRequest, Friendship
 
 
@@ -27,18 +40,32 @@ def friends_of(*, user: User) -> QuerySet[User]:
     )
 
 
-def friend_ids_visible(*, user_id: int) -> list[int]:
-    """The user's friends' ids, less anyone hidden by a block either way: one query over the
-    friendship pairs (no join with users), blocks by `hidden_users_q` (the user is never
-    hidden from themselves, so a pair with a hidden side is a hidden friend)."""
+def _visible_friend_ids_query(user_id: int) -> QuerySet[Any, tuple[int]]:
+    """The rule behind `friend_ids_visible`: the user's friendship pairs less any pair with a
+    side hidden by a block (`hidden_users_q`; the user is never hidden from themselves, so a
+    pair with a hidden side is a hidden friend), as the other side's id."""
     pairs = Friendship.objects.filter(Q(user_low_id=user_id) | Q(user_high_id=user_id)).exclude(
         hidden_users_q(viewer_id=user_id, field="user_low_id")
         | hidden_users_q(viewer_id=user_id, field="user_high_id")
     )
-    return [
-        high if low == user_id else low
-        for low, high in pairs.values_list("user_low_id", "user_high_id")
-    ]
+    other = Case(When(user_low_id=user_id, then=F("user_high_id")), default=F("user_low_id"))
+    return pairs.annotate(friend_id=other).values_list("friend_id")
+
+
+# Compiled once per database vendor: building the query took ~10x longer than running it.
+_visible_friend_ids = PreparedQuery(_visible_friend_ids_query)
+
+
+def friend_ids_visible_sql(*, user_id: int) -> tuple[str, list[Any]]:
+    """SQL with one column, the ids of the user's friends not hidden by a block either way, and
+    its parameters: for a statement that reads the feed (or anything else) in one go."""
+    return _visible_friend_ids.sql(user_id)
+
+
+def friend_ids_visible(*, user_id: int) -> list[int]:
+    """The user's friends' ids, less anyone hidden by a block either way: one query over the
+    friendship pairs (no join with users)."""
+    return [row[0] for row in _visible_friend_ids.rows(user_id)]
 
 
 def hidden_users_q(*, viewer_id: int, field: str = "pk") -> Q:

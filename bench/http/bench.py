@@ -6,9 +6,11 @@
 After (this checkout): nginx (deploy/nginx-main.conf + deploy/nginx.conf) in front of compose's
 `web` command (gunicorn, WEB_WORKERS=1) and `ws` command (daphne), started by
 tests/production/stack.py. Before (--before): the same nginx config in front of that checkout's
-`web` command of the time (one daphne process serving HTTP and sockets). Both run on Postgres
-(after: DATABASE_URL; before: BEFORE_DATABASE_URL, default DATABASE_URL + "_before") and the same
-Redis, with demo data loaded when a database has no movies and the bench users of seed.py.
+`web` command of the time: compose's gunicorn and daphne when that checkout has
+deploy/gunicorn.conf.py, else one daphne process serving HTTP and sockets (before issue 17).
+Both run on Postgres (after: DATABASE_URL; before: BEFORE_DATABASE_URL, default
+DATABASE_URL + "_before") and the same Redis, with demo data loaded when a database has no
+movies and the bench users of seed.py.
 
 Each round measures, with `wrk -t1 -c8 -d<seconds>s` and the two stacks alternating request by
 request kind (before, after, before, after ...): the floor (an anonymous request for an unknown
@@ -178,8 +180,8 @@ def main() -> None:
         for side, (env, root) in sides.items():
             tmp = Path(tempfile.mkdtemp(prefix=f"{side}-", dir=args.work))
             stacks[side] = (
-                start_stack(tmp, env, web_workers=1)
-                if side == "after"
+                start_stack(tmp, env, web_workers=1, root=root)
+                if side == "after" or (root / "deploy" / "gunicorn.conf.py").exists()
                 else start_before(tmp, env, root)
             )
         for side, stack in stacks.items():

@@ -1,35 +1,37 @@
 """Friends' feed and notifications inbox cost, as multiples of the floor request (RESULTS.md).
 
     python bench/social/bench.py                 # gunicorn, one worker, SQLite
-    DATABASE_URL=postgres://... python bench/social/bench.py --label postgres
+    DATABASE_URL=postgres://... REDIS_URL=redis://... python bench/social/bench.py --label pg
+    ... --before DIR     # also serve DIR (a checkout of earlier code), side by side
 
 Seeds bench/social's data (seed.py: 1,000 friends with 200 ratings and 20 comments each; viewers
 with 10, 100 and 1,000 friends; an inbox of 500 notifications), starts the production HTTP
-command with ONE worker (bench/http's), then per round measures the floor (an anonymous request
-for an unknown path: a 404 through every middleware), every endpoint below and the floor again,
-each with `wrk -t1 -c8 --latency`. Cost = floor req/s / endpoint req/s; p50 = endpoint p50 latency
-/ floor p50 latency (both medians over the rounds). Writes bench/out/social/<label>.json.
+command (docker-compose.yml's `web`: gunicorn -c deploy/gunicorn.conf.py) with ONE worker and
+WEB_THREADS threads (compose's default, 4; `--threads 1` is a sync worker), then per round
+measures the floor (an anonymous request for an unknown path: a 404 through every middleware),
+every endpoint below and the floor again, each with `wrk -t1 -c8 --latency`. With `--before`,
+that checkout's server runs too, on the same database and Redis, and the two alternate request
+kind by request kind. Cost = floor req/s / endpoint req/s; p50 = endpoint p50 latency / floor p50
+latency (medians over the rounds, each side against its own floor). Writes
+bench/out/social/<label>.json.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OUT = HERE.parent / "out" / "social"
-
-_spec = importlib.util.spec_from_file_location("http_bench", ROOT / "bench" / "http" / "bench.py")
-http_bench = importlib.util.module_from_spec(_spec)  # its server commands and environment
-_spec.loader.exec_module(http_bench)
 
 FLOOR = ("unknown path (404, anonymous)", "/api/no-such-path/", None)
 ENDPOINTS = [
@@ -42,6 +44,44 @@ ENDPOINTS = [
     ("GET /api/feed/ (1,000 friends)", "/api/feed/", "v1000"),
 ]
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+# docker-compose.yml's `web` command
+GUNICORN = ["gunicorn", "-c", "deploy/gunicorn.conf.py", "mcbackend.wsgi:application"]
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+SECRET_KEY = secrets.token_urlsafe(64)  # one for both sides: seed.py's tokens work on each
+
+
+def bench_env(args: argparse.Namespace, root: Path, port: int, prefix: str) -> dict[str, str]:
+    """Production settings for one server."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mcbackend.settings.production",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "AUTH_COOKIE_SECURE": "false",
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{args.db}",
+        "CACHE_KEY_PREFIX": prefix,
+        "ML_MODEL_DIR": str(args.db.parent / "models"),
+        "THROTTLE_USER": "100000000/m",
+        "LOG_LEVEL": "WARNING",
+        "GUNICORN_ACCESS_LOG": "",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_WORKERS": "1",
+        "WEB_THREADS": str(args.threads),
+        "DB_POOL_MIN_SIZE": "1",  # compose's `web` settings
+        "DB_POOL_MAX_SIZE": "5",
+        "PYTHONPATH": str(root),
+    }
+
+
+def run(cmd: list[str], env: dict[str, str], root: Path) -> str:
+    return subprocess.run(cmd, env=env, cwd=root, check=True, capture_output=True, text=True).stdout
 
 
 def wrk(url: str, token: str | None, seconds: float) -> tuple[float, float]:
@@ -88,79 +128,100 @@ def summarise(
     return floor_rps, floor_p50, rows
 
 
+def start(env: dict[str, str], root: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-m", *GUNICORN], env=env, cwd=root)
+    for _ in range(300):
+        try:
+            if get(f"http://127.0.0.1:{port}/api/health/", None)[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError(f"{root}: the server did not start")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--label", default="sqlite")
-    parser.add_argument("--server", choices=sorted(http_bench.SERVERS), default="gunicorn")
     parser.add_argument("--port", type=int, default=21220)
     parser.add_argument("--db", type=Path, default=Path("/tmp/mc-bench-social/social.sqlite3"))  # noqa: S108
+    parser.add_argument("--before", type=Path, help="a checkout of earlier code, served too")
+    parser.add_argument("--threads", type=int, default=4, help="WEB_THREADS (compose: 4)")
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    args.root, args.models = ROOT, args.db.parent / "models"
     args.db.parent.mkdir(parents=True, exist_ok=True)
-    env = http_bench.bench_env(args)
-    if os.environ.get("DATABASE_URL"):  # e.g. a Postgres database instead of the SQLite file
-        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    sides = {"after": (ROOT, args.port)}
+    if args.before:
+        sides = {"before": (args.before.resolve(), args.port + 1), **sides}
+    envs = {
+        side: bench_env(args, root, port, f"bsoc-{side}") for side, (root, port) in sides.items()
+    }
     py = sys.executable
     started = time.time()
-    http_bench.run([py, "manage.py", "migrate", "-v0"], env, ROOT)
-    tokens = json.loads(http_bench.run([py, str(HERE / "seed.py")], env, ROOT))
+    run([py, "manage.py", "migrate", "-v0"], envs["after"], ROOT)
+    tokens = json.loads(run([py, str(HERE / "seed.py")], envs["after"], ROOT))
     seeded_s = time.time() - started
 
-    cmd = [part.format(port=args.port) for part in http_bench.SERVERS[args.server]]
-    cmd = [py, *cmd] if cmd[0] == "-m" else [str(Path(py).parent / cmd[0]), *cmd[1:]]
-    server = subprocess.Popen(cmd, env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{args.port}"
+    servers: dict[str, subprocess.Popen] = {}
     try:
-        for _ in range(300):
-            try:
-                if get(f"{base}/api/health/", None)[0] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
-        status, body = get(f"{base}/api/feed/", tokens["v100"])
-        assert status == 200, status
-        page2 = json.loads(body)[-1]["id"]
-        endpoints = [(n, p.format(page2=page2), w) for n, p, w in ENDPOINTS]
-        for name, path, who in [FLOOR, *endpoints]:
-            for _ in range(3):  # warm-up
-                code, _ = get(base + path, tokens.get(who))
-            assert code == (404 if path == FLOOR[1] else 200), (name, code)
-        samples: dict[str, list[tuple[float, float]]] = {n: [] for n, _, _ in endpoints}
-        floors: list[tuple[float, float]] = []
-        load = [http_bench.loadavg()]
+        for side, (root, port) in sides.items():
+            servers[side] = start(envs[side], root, port)
+        bases = {side: f"http://127.0.0.1:{port}" for side, (_, port) in sides.items()}
+        endpoints: dict[str, list[tuple[str, str, str | None]]] = {}
+        for side, base in bases.items():
+            status, body = get(f"{base}/api/feed/", tokens["v100"])
+            assert status == 200, status
+            page2 = json.loads(body)[-1]["id"]  # item ids are signed with the server's key
+            endpoints[side] = [(n, p.format(page2=page2), w) for n, p, w in ENDPOINTS]
+            for name, path, who in [FLOOR, *endpoints[side]]:
+                for _ in range(3):  # warm-up
+                    code, _ = get(base + path, tokens.get(who) if who else None)
+                assert code == (404 if path == FLOOR[1] else 200), (side, name, code)
+        samples = {side: {n: [] for n, _, _ in ENDPOINTS} for side in sides}
+        floors: dict[str, list[tuple[float, float]]] = {side: [] for side in sides}
+        load = [loadavg()]
         for _ in range(args.rounds):
-            before = wrk(base + FLOOR[1], None, args.seconds)
-            for name, path, who in endpoints:
-                samples[name].append(wrk(base + path, tokens.get(who), args.seconds))
-            after = wrk(base + FLOOR[1], None, args.seconds)
-            floors += [before, after]
-            load.append(http_bench.loadavg())
+            for side, base in bases.items():
+                floors[side].append(wrk(base + FLOOR[1], None, args.seconds))
+            for index in range(len(ENDPOINTS)):
+                for side, base in bases.items():
+                    name, path, who = endpoints[side][index]
+                    samples[side][name].append(wrk(base + path, tokens.get(who), args.seconds))
+            for side, base in bases.items():
+                floors[side].append(wrk(base + FLOOR[1], None, args.seconds))
+            load.append(loadavg())
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-    floor_rps, floor_p50, rows = summarise(floors, samples)
-    report = {
+        for server in servers.values():
+            server.terminate()
+        for server in servers.values():
+            server.wait(timeout=30)
+    report: dict[str, object] = {
         "label": args.label,
-        "server": f"{args.server}, one worker",
-        "database": env["DATABASE_URL"].split(":", 1)[0],
-        "floor": {"name": FLOOR[0], "rps": round(floor_rps, 1), "p50_ms": round(floor_p50, 2)},
-        "endpoints": rows,
+        "server": f"gunicorn, one worker, WEB_THREADS={args.threads}",
+        "database": envs["after"]["DATABASE_URL"].split(":", 1)[0],
         "loadavg": load,
         "seed_and_migrate_s": round(seeded_s, 1),
         "wrk": f"wrk -t1 -c8 -d{args.seconds:g}s --latency, {args.rounds} rounds (median)",
         "at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+    print(f"{args.label}: {report['server']}, {report['database']}; load average {load}")
+    for side in sides:
+        floor_rps, floor_p50, rows = summarise(floors[side], samples[side])
+        report[side] = {
+            "root": str(sides[side][0]),
+            "floor": {"name": FLOOR[0], "rps": round(floor_rps, 1), "p50_ms": round(floor_p50, 2)},
+            "endpoints": rows,
+        }
+        print(f"\n{side} ({sides[side][0]}): floor {floor_rps:.0f} req/s, p50 {floor_p50:.2f} ms")
+        print("| request | req/s | p50 ms | cost x floor | p50 x floor |\n|---|---|---|---|---|")
+        for name, row in rows.items():
+            print(
+                f"| `{name}` | {row['rps']:.0f} | {row['p50_ms']:.2f} | "
+                f"{row['cost_x_floor']:.2f} | {row['p50_x_floor']:.2f} |"
+            )
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.label}.json").write_text(json.dumps(report, indent=1))
-    print(f"floor {floor_rps:.0f} req/s, p50 {floor_p50:.2f} ms; load average {load}")
-    print("| request | req/s | p50 ms | cost x floor | p50 x floor |\n|---|---|---|---|---|")
-    for name, row in rows.items():
-        print(
-            f"| `{name}` | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['cost_x_floor']:.2f} "
-            f"| {row['p50_x_floor']:.2f} |"
-        )
 
 
 if __name__ == "__main__":

@@ -88,7 +88,11 @@ class Stack:
                 process.wait(timeout=10)
 
 
-def start_stack(tmp: Path, env: dict[str, str], *, web_workers: int = 2) -> Stack:
+def start_stack(
+    tmp: Path, env: dict[str, str], *, web_workers: int = 2, root: Path = ROOT
+) -> Stack:
+    """compose's `web` and `ws` commands behind the deployed nginx config; `root`: the checkout
+    they run (bench/http compares an earlier one)."""
     port, web, ws = free_port(), free_port(), free_port()
     env = {
         "GUNICORN_ACCESS_LOG": "-",  # the tests read it; GUNICORN_ACCESS_LOG="" turns it off
@@ -96,7 +100,7 @@ def start_stack(tmp: Path, env: dict[str, str], *, web_workers: int = 2) -> Stac
         "DB_POOL_MIN_SIZE": "1",
         "DB_POOL_MAX_SIZE": "5",
         **env,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(root),
         "GUNICORN_BIND": f"127.0.0.1:{web}",
         "WEB_WORKERS": str(web_workers),
     }
@@ -123,7 +127,7 @@ def start_stack(tmp: Path, env: dict[str, str], *, web_workers: int = 2) -> Stac
                 stack.processes.append(
                     subprocess.Popen(
                         command,
-                        cwd=ROOT,
+                        cwd=root,
                         env=web_env if log == "web.log" else env,
                         stdout=out,
                         stderr=out,

@@ -1,13 +1,18 @@
 """The per-process copy of authenticating rows (accounts.session_cache): requests of a known
 session skip the user query, and every change to the user's row or sessions shows at once."""
 
+import datetime
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts import services
 from accounts.models import User
+from accounts.tokens import GENERATION_CLAIM
 from tests.api.accounts.test_sessions import bearer, login
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit runs, as in production
@@ -72,3 +77,33 @@ def test_a_profile_change_shows_in_the_next_request(user, password):
     assert client.patch("/api/user/update/", {"bio": "Noir fan"}, format="json").status_code == 200
 
     assert client.get("/api/user/profile/").json()["bio"] == "Noir fan"
+
+
+def test_signed_in_requests_are_rate_limited_per_user(user, other_user, password, settings):
+    """Authentication counts the default per-user limit in the round trip that checks the
+    session; the limit still holds, per user, with Retry-After."""
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "user": "3/m"}
+    alice = bearer(login(APIClient(), password)[0])
+    bob = bearer(login(APIClient(), password, username="bob")[0])
+
+    codes = [alice.get("/api/movies/popular/").status_code for _ in range(4)]
+
+    assert codes == [200, 200, 200, 429]
+    refused = alice.get("/api/user/profile/")
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert bob.get("/api/user/profile/").status_code == 200
+
+
+def test_an_access_token_verified_before_is_refused_once_it_expires(user):
+    """Verified tokens are remembered per process, but their expiry is checked on every use."""
+    token = AccessToken.for_user(user)
+    token[GENERATION_CLAIM] = user.auth_generation
+    token.set_exp(lifetime=datetime.timedelta(seconds=1))
+    client = bearer(str(token))
+    assert client.get("/api/user/profile/").status_code == 200
+
+    time.sleep(1.2)
+
+    response = client.get("/api/user/profile/")
+    assert response.status_code == 401
