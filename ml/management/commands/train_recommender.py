@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ml.types import TrainConfig
 
 # --if-missing (first boot, `scripts/dev`): seconds on the demo data, close to the full quality
-# (demo holdout: RMSE 0.835 vs 0.826, NDCG@10 0.262 vs 0.262).
+# (demo holdout with --quick --dry-run: RMSE 0.828, NDCG@10 0.250; bench/ml/RESULTS.md, first boot).
 EXPORT_PROGRESS_EVERY = 1_000_000
 QUICK = {"dim": 32, "epochs": 40, "patience": 3, "refit": False, "ease_min_support": 20}
 
