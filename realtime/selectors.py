@@ -1,15 +1,13 @@
 """Reads for the live-updates consumer (run under `database_sync_to_async`)."""
 
-import functools
 import logging
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Field,
-    Model,
+    Count,
+    OuterRef,
     PositiveBigIntegerField,
     QuerySet,
     Subquery,
@@ -18,6 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from mcbackend.prepared import PreparedQuery
 from realtime.hooks import hidden_users
 from realtime.models import Notification, NotificationCounter
 
@@ -100,34 +99,30 @@ class InboxCount:
     last_event_id: int
 
 
-def _quoted_column(model: type[Model], name: str) -> str:
-    """The quoted database column of a concrete field, for the raw SQL below."""
-    field = model._meta.get_field(name)
-    if not isinstance(field, Field) or not field.column:
-        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
-    return connection.ops.quote_name(field.column)
-
-
-@functools.cache
-def _unread_count_sql() -> str:
-    quote = connection.ops.quote_name
-    counter_fields = ("user", "last_id", "read_up_to")
-    column = {name: _quoted_column(NotificationCounter, name) for name in counter_fields}
-    user, seq = (_quoted_column(Notification, name) for name in ("user", "seq"))
-    return (
-        f"SELECT ("  # noqa: S608  (names from the models' metadata; the user id is a parameter)
-        f"SELECT COUNT(*) FROM {quote(Notification._meta.db_table)} AS n "
-        f"WHERE n.{user} = c.{column['user']} AND n.{seq} > c.{column['read_up_to']}"
-        f"), c.{column['last_id']} FROM {quote(NotificationCounter._meta.db_table)} AS c "
-        f"WHERE c.{column['user']} = %s"
+def _unread_count_query(user_id: int) -> QuerySet[NotificationCounter, tuple[int, int]]:
+    """The counter row (primary key) and a count over the (user, seq) index above its mark."""
+    unread = (
+        Notification.objects.filter(user_id=user_id, seq__gt=OuterRef("read_up_to"))
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return (
+        NotificationCounter.objects.filter(user_id=user_id)
+        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
+        .values_list("unread", "last_id")
+    )
+
+
+# Compiled once per process (mcbackend.prepared): building the subquery took longer than
+# running it (bench/social).
+_unread_count = PreparedQuery(_unread_count_query)
 
 
 def notification_unread_count(*, user_id: int) -> InboxCount:
     """One statement: the counter row by primary key and a count over the (user, seq) index
     above the read mark. The backlog keeps at most a few hundred rows per user, so it stays
-    cheap. Plain SQL: building the ORM's subquery took longer than running it (bench/social)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_unread_count_sql(), [user_id])
-        row = cursor.fetchone()
-    return InboxCount(*row) if row else InboxCount(0, 0)
+    cheap."""
+    rows = _unread_count.rows(user_id)
+    return InboxCount(*rows[0]) if rows else InboxCount(0, 0)
