@@ -220,12 +220,7 @@ def main() -> None:
         }
         print(f"\n{name} ({roots[name]}): floor {floor_rps:.0f} req/s, p50 {floor_p50:.2f} ms")
         print(f"first (uncached) request: {report[name]['first_request_ms']} ms")  # type: ignore[index]
-        print("| request | req/s | p50 ms | cost x floor | p50 x floor |\n|---|---|---|---|---|")
-        for label, row in rows.items():
-            print(
-                f"| `{label}` | {row['rps']:.0f} | {row['p50_ms']:.2f} | "
-                f"{row['cost_x_floor']:.2f} | {row['p50_x_floor']:.2f} |"
-            )
+        social_bench.print_table(rows)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.label}.json").write_text(json.dumps(report, indent=1))
 

@@ -40,10 +40,9 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 from endpoints import ENDPOINTS, FLOOR  # noqa: E402
 
 from tests.production.stack import (  # noqa: E402
-    NGINX,
     Stack,
     free_port,
-    nginx_config,
+    start_nginx,
     start_stack,
     wait_for,
 )
@@ -111,15 +110,7 @@ def start_before(tmp: Path, env: dict[str, str], root: Path) -> Stack:
         stack.processes.append(subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=out))
     try:
         wait_for(f"{stack.web_url}/api/health/", process=stack.processes[0])
-        assert NGINX is not None
-        config = nginx_config(tmp, port=port, web=app, ws=app)
-        nginx = subprocess.Popen(
-            [NGINX, "-c", str(config), "-e", str(tmp / "error.log"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp / "nginx.out").open("wb"),
-        )
-        stack.processes.append(nginx)
-        wait_for(f"{stack.url}/api/health/", process=nginx)
+        start_nginx(stack, port=port, web=app, ws=app)
     except BaseException:
         stack.stop()
         raise

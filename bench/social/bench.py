@@ -128,6 +128,16 @@ def summarise(
     return floor_rps, floor_p50, rows
 
 
+def print_table(rows: dict[str, dict[str, float]]) -> None:
+    """summarise's rows as the RESULTS.md table (also used by bench/home)."""
+    print("| request | req/s | p50 ms | cost x floor | p50 x floor |\n|---|---|---|---|---|")
+    for name, row in rows.items():
+        print(
+            f"| `{name}` | {row['rps']:.0f} | {row['p50_ms']:.2f} | "
+            f"{row['cost_x_floor']:.2f} | {row['p50_x_floor']:.2f} |"
+        )
+
+
 def start(env: dict[str, str], root: Path, port: int) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-m", *GUNICORN], env=env, cwd=root)
     for _ in range(300):
@@ -214,12 +224,7 @@ def main() -> None:
             "endpoints": rows,
         }
         print(f"\n{side} ({sides[side][0]}): floor {floor_rps:.0f} req/s, p50 {floor_p50:.2f} ms")
-        print("| request | req/s | p50 ms | cost x floor | p50 x floor |\n|---|---|---|---|---|")
-        for name, row in rows.items():
-            print(
-                f"| `{name}` | {row['rps']:.0f} | {row['p50_ms']:.2f} | "
-                f"{row['cost_x_floor']:.2f} | {row['p50_x_floor']:.2f} |"
-            )
+        print_table(rows)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{args.label}.json").write_text(json.dumps(report, indent=1))
 

@@ -136,16 +136,24 @@ def start_stack(
         host = {"Host": env["DJANGO_ALLOWED_HOSTS"].split(",")[0]}
         wait_for(f"{stack.web_url}/api/health/", process=stack.processes[0], headers=host)
         wait_for(f"{stack.ws_direct_url}/api/health/", process=stack.processes[1], headers=host)
-        assert NGINX is not None
-        config = nginx_config(tmp, port=port, web=web, ws=ws)
-        nginx = subprocess.Popen(
-            [NGINX, "-c", str(config), "-e", str(tmp / "error.log"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=(tmp / "nginx.out").open("wb"),
-        )
-        stack.processes.append(nginx)
-        wait_for(f"{stack.url}/api/health/", process=nginx, headers=host)
+        start_nginx(stack, port=port, web=web, ws=ws, headers=host)
     except BaseException:
         stack.stop()
         raise
     return stack
+
+
+def start_nginx(
+    stack: Stack, *, port: int, web: int, ws: int, headers: dict[str, str] | None = None
+) -> None:
+    """The deployed nginx config on `port` in front of `web` and `ws` (nginx_config), added to
+    the stack's processes once it answers health."""
+    assert NGINX is not None
+    config = nginx_config(stack.tmp, port=port, web=web, ws=ws)
+    nginx = subprocess.Popen(
+        [NGINX, "-c", str(config), "-e", str(stack.tmp / "error.log"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=(stack.tmp / "nginx.out").open("wb"),
+    )
+    stack.processes.append(nginx)
+    wait_for(f"{stack.url}/api/health/", process=nginx, headers=headers)
