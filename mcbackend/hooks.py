@@ -3,13 +3,17 @@
 The app that owns an event declares a `Hook` in its `hooks.py` and calls `send(...)` where the
 event happens; an app above it registers a receiver in its `AppConfig.ready()`. Receivers run
 synchronously, in registration order (INSTALLED_APPS order), inside the caller's transaction,
-and an exception in one propagates to the caller: a hook is part of the use case, not a
+and an exception in one propagates to the caller (`send_robust` logs it instead, for hooks sent
+where no caller is waiting): a hook is part of the use case, not a
 fire-and-forget notification (unlike Django signals, which also hide who listens).
 docs/ARCHITECTURE.md lists every hook and its receivers.
 """
 
+import logging
 from collections.abc import Callable
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 Receiver = Callable[..., Any]
 
@@ -37,6 +41,15 @@ class Hook:
     def send(self, **kwargs: Any) -> list[Any]:
         """Call every receiver with the keyword arguments; returns their results in order."""
         return [receiver(**kwargs) for receiver in self._receivers]
+
+    def send_robust(self, **kwargs: Any) -> None:
+        """Call every receiver, each on its own: one that raises is logged and the others still
+        run. For hooks sent outside a request (ml's refresh), where no caller can be told."""
+        for receiver in self._receivers:
+            try:
+                receiver(**kwargs)
+            except Exception:
+                logger.exception("%r: receiver %r failed (%r)", self, receiver, kwargs)
 
     def __repr__(self) -> str:
         return f"<Hook {self.name}: {len(self._receivers)} receivers>"

@@ -1,8 +1,8 @@
 """Extension points of the ml app (see mcbackend/hooks.py and docs/ARCHITECTURE.md).
 
 Unlike the other apps' hooks, these run outside the request, in the recommendation refresh: a
-failing receiver is logged and the others still run (ml.services), since there is no caller to
-tell.
+failing receiver is logged and the others still run (`Hook.send_robust`), since there is no
+caller to tell.
 """
 
 from mcbackend.hooks import Hook

@@ -19,7 +19,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from mcbackend.hooks import Hook
 from ml.hooks import ratings_committed, recommendations_refreshing
 from ml.selectors import personal_recommendations_for_user
 from movies.models import Rating
@@ -55,7 +54,7 @@ def _refresh(user_id: int) -> None:
     try:
         user = User.objects.filter(pk=user_id).first()
         if user is not None:
-            _run_hooks(recommendations_refreshing, user_id)
+            recommendations_refreshing.send_robust(user_id=user_id)
             recommendations_push(user=user)
     except Exception:
         logger.exception("Could not refresh recommendations for user %s", user_id)
@@ -84,17 +83,8 @@ def recommendations_refresh(*, user_id: int) -> Future[None] | None:
     return _get_executor().submit(_refresh, user_id)
 
 
-def _run_hooks(hook: Hook, user_id: int) -> None:
-    """Every receiver, each on its own: one failing is logged, the others still run."""
-    for receiver in hook.receivers:
-        try:
-            receiver(user_id=user_id)
-        except Exception:
-            logger.exception("%r: receiver %r failed for user %s", hook, receiver, user_id)
-
-
 def _ratings_committed(user_id: int) -> None:
-    _run_hooks(ratings_committed, user_id)
+    ratings_committed.send_robust(user_id=user_id)
     recommendations_refresh(user_id=user_id)
 
 
