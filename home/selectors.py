@@ -136,15 +136,9 @@ def _because_you_liked(
     return rows
 
 
-def friend_ids_for_home(*, user: User) -> list[int]:
-    """Whose ratings the friends row and group picks may use: the user's friends, without
-    anyone hidden from them by a block either way (API.md part two "Blocking"). A block ends
-    the friendship too; this also holds for a friendship row that outlives a block."""
-    return friend_ids_visible(user_id=user.pk)  # compiled once per process (social.selectors)
-
-
 def _friends(*, user: User) -> _Row:
-    friend_ids = friend_ids_for_home(user=user)
+    # Friends less anyone hidden by a block either way (API.md part two "Blocking").
+    friend_ids = friend_ids_visible(user_id=user.pk)
     liked = Rating.objects.filter(user_id__in=friend_ids, value__gte=LIKED_STARS).exclude(
         movie_id__in=Rating.objects.filter(user=user).values("movie_id")
     )

@@ -25,7 +25,6 @@ from django.db.models.signals import post_delete, post_save
 
 from accounts.models import User
 from home.selectors import (
-    friend_ids_for_home,
     home_rows_compute,
     home_rows_key,
     member_stars_compute,
@@ -34,6 +33,7 @@ from home.selectors import (
 from ml.loader import get_recommender
 from movies.models import Rating
 from social.models import Friendship
+from social.selectors import friend_ids_visible
 
 
 def home_rows_refresh(*, user_id: int) -> None:
@@ -63,7 +63,7 @@ def home_rows_forget_for_rater(*, user_id: int) -> None:
     """A rating by `user_id` committed: their rows and predictions are stale, and so are their
     friends' friends rows."""
     user = User.objects.filter(pk=user_id).first()
-    friends = friend_ids_for_home(user=user) if user is not None else []
+    friends = friend_ids_visible(user_id=user.pk) if user is not None else []
     home_rows_forget(user_ids=[user_id, *friends])
     cache.delete(member_stars_key(user_id))
 

@@ -4,13 +4,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.auth import AuthenticatedRequest
-from home.selectors import friend_ids_for_home, group_picks, home_rows_json
+from home.selectors import group_picks, home_rows_json
 from home.serializers import (
     GroupPicksInputSerializer,
     GroupPicksOutputSerializer,
     HomeRowOutputSerializer,
 )
 from mcbackend.api import ArrayLimitOffsetPagination
+from social.selectors import friend_ids_visible
 
 
 class RowLimitPagination(ArrayLimitOffsetPagination):
@@ -73,7 +74,10 @@ class GroupPicksView(APIView):
         limit = RowLimitPagination().get_limit(request)
         serializer = GroupPicksInputSerializer(
             data=request.data,
-            context={"user": request.user, "friend_ids": friend_ids_for_home(user=request.user)},
+            context={
+                "user": request.user,
+                "friend_ids": friend_ids_visible(user_id=request.user.pk),
+            },
         )
         serializer.is_valid(raise_exception=True)
         picks = group_picks(

@@ -32,7 +32,7 @@ from movies.models import Comment, Rating
 from movies.selectors import SUMMARY_FIELDS
 from movies.serializers import MovieSummaryOutputSerializer
 from realtime.protocol import format_ts
-from social.selectors import friend_ids_visible, friend_ids_visible_sql
+from social.selectors import friend_ids_visible_sql
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 KIND_RANK = {"c": 0, "r": 1}  # at the same microsecond a rating sorts above a comment
@@ -86,11 +86,6 @@ def feed_position_parse(item_id: str) -> FeedPosition | None:
 
 def _movie_only(prefix: str) -> list[str]:
     return [f"{prefix}__{name}" for name in SUMMARY_FIELDS]
-
-
-def friend_ids_for_feed(*, user: User) -> list[int]:
-    """The user's friends, without anyone hidden by a block (social's rule)."""
-    return friend_ids_visible(user_id=user.pk)
 
 
 def _quoted_column(model: type[Model], name: str) -> str:

@@ -17,11 +17,12 @@ from accounts.locks import acting_user_lock
 from accounts.models import User
 from mcbackend.exceptions import NotFoundError
 from movies import catalogue
-from movies.feed import comment_feed_item, friend_ids_for_feed, rating_feed_item
+from movies.feed import comment_feed_item, rating_feed_item
 from movies.hooks import ratings_changed
 from movies.models import Comment, Movie, Rating, WatchlistItem, rounded_average
 from movies.serializers import CommentOutputSerializer
 from realtime.events import broadcast_movie_on_commit, feed_activity_on_commit
+from social.selectors import friend_ids_visible
 
 
 def _movie_lock(*, movie_id: int) -> None:
@@ -65,7 +66,7 @@ def rating_upsert(*, user: User, movie: Movie, value: Decimal) -> tuple[Rating, 
     catalogue.ratings_changed_on_commit()
     rating.user, rating.movie = user, movie
     feed_activity_on_commit(
-        recipient_ids=friend_ids_for_feed(user=user), data=rating_feed_item(rating)
+        recipient_ids=friend_ids_visible(user_id=user.pk), data=rating_feed_item(rating)
     )
     ratings_changed.send(user_id=user.pk)
     return rating, created
@@ -114,7 +115,7 @@ def comment_create(*, author: User, movie: Movie, body: str) -> Comment:
         author_id=author.pk,
     )
     feed_activity_on_commit(
-        recipient_ids=friend_ids_for_feed(user=author), data=comment_feed_item(comment)
+        recipient_ids=friend_ids_visible(user_id=author.pk), data=comment_feed_item(comment)
     )
     return comment
 
