@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
@@ -346,14 +347,27 @@ class _Walker:
         return self.all_reduce(t) if self.all_reduce is not None and self.size > 1 else t
 
     def blocks(self) -> Iterator[tuple[int, int, torch.Tensor]]:
-        for lo, hi in itertools.pairwise(self.bounds):
-            if self.dense is not None:
+        """The blocks in order. Enumerated blocks are built one ahead on a second thread (torch
+        releases the GIL), so building the next block overlaps the caller's work on this one."""
+        pairs = list(itertools.pairwise(self.bounds))
+        if self.dense is not None:
+            for lo, hi in pairs:
                 yield lo, hi, self.dense[lo:hi].clone()  # callers may write into their block
-                continue
-            gram = _block_gram(
+            return
+
+        def build(bounds: tuple[int, int]) -> torch.Tensor:
+            lo, hi = bounds
+            return _block_gram(
                 lo, hi, self.m, self.col_ptr, self.col_users, self.user_ptr, self.c_by_user
             )
-            yield lo, hi, self._reduce(gram)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = [pool.submit(build, b) for b in pairs[:1]]
+            for i, (lo, hi) in enumerate(pairs):
+                gram = ahead.pop().result()
+                if i + 1 < len(pairs):
+                    ahead.append(pool.submit(build, pairs[i + 1]))
+                yield lo, hi, self._reduce(gram)
 
 
 def _neighbour_pass(
