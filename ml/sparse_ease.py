@@ -66,7 +66,9 @@ class SparseEASE(nn.Module):
     def __init__(self, *, n_items: int, n_kept: int, topk: int, nnz: int) -> None:
         super().__init__()
         self.n_items = n_items
-        self.user_cap = 0  # set by fit (not stored in the artifact: the manifest's metrics)
+        # Set by fit (not stored in the artifact: the manifest's metrics): the per-user cap (0:
+        # none) and the share of the kept movies' ratings that entered the Gram.
+        self.user_cap, self.gram_share = 0, 1.0
         self.register_buffer("kept", torch.zeros(n_kept, dtype=torch.long))
         self.register_buffer("position", torch.full((n_items,), -1, dtype=torch.long))
         self.register_buffer("neighbours", torch.zeros(n_kept, topk, dtype=torch.int32))
@@ -132,9 +134,11 @@ class SparseEASE(nn.Module):
         k = max(1, min(topk, m - 1))
         sel = position[items] >= 0
         cap = user_cap(users[sel], max_pairs) if max_pairs > 0 else 0
+        n_kept_ratings = int(sel.sum())
         if cap:
             sel = torch.nonzero(sel).flatten()
             sel = sel[capped_ratings(users[sel], cap, seed=seed)]
+        gram_share = len(users[sel]) / max(n_kept_ratings, 1)
         walker = _Walker(
             users[sel],
             position[items[sel]],
@@ -149,7 +153,7 @@ class SparseEASE(nn.Module):
         weights = _solve_pass(diag, nbr, rhs, grams, lam=lam, dropout=dropout)
         del grams
         model = cls(n_items=n_items, n_kept=m, topk=k, nnz=0)
-        model.user_cap = cap
+        model.user_cap, model.gram_share = cap, gram_share
         if ratings is not None and m > 1:
             model.co_liked = _co_liked(
                 users[sel],

@@ -421,6 +421,7 @@ def train(
     ranker = val_ranker if val_ranker is not None else _fit_ranker(full, n_users, n_items, config)
     if isinstance(ranker, SparseEASE):
         metrics["ease_user_cap"] = ranker.user_cap  # 0: no user's ratings were capped
+        metrics["ease_gram_share"] = ranker.gram_share
     ranker.blend.fill_(blend)
     ranker.alpha.fill_(alpha)
     ranker.beta.fill_(config.resid_beta)

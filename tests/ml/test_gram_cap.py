@@ -74,6 +74,7 @@ def test_capped_fit_is_the_fit_of_the_sampled_ratings(with_heavy_raters: pd.Data
     assert capped.user_cap == 20
     keep = capped_ratings(kwargs["users"], 20, seed=3)
     assert len(keep) == n_light + 20 * len(HEAVY)
+    assert capped.gram_share == pytest.approx(len(keep) / len(with_heavy_raters))
     sampled = {**kwargs, **{k: kwargs[k][keep] for k in ("users", "items", "ratings")}}
     reference = SparseEASE.fit(**sampled)
     assert reference.user_cap == 0
