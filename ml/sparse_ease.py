@@ -188,24 +188,19 @@ class SparseEASE(nn.Module):
 
     # ---- serving ---------------------------------------------------------------------------
 
-    def _rows(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Entry indices of the rows `pos`, and which row (index into pos) each came from."""
-        starts, ends = self.row_ptr[pos], self.row_ptr[pos + 1]
-        lens = ends - starts
-        which = torch.repeat_interleave(torch.arange(len(pos)), lens)
-        offsets = torch.cumsum(lens, 0) - lens
-        idx = torch.arange(int(lens.sum())) - offsets[which] + starts[which]
-        return idx, which
-
     def score(self, items: torch.Tensor) -> torch.Tensor:
-        """x_u B over all items for the rated `items` (items outside the kept set get -inf)."""
+        """x_u B over all items for the rated `items` (items outside the kept set get -inf).
+        The rated rows are sliced out of the CSR copy (popular movies' rows are long: up to
+        ~42k entries at 87k movies), entries in row order, and summed into the kept movies."""
         pos = self.position[items]
         pos = pos[pos >= 0]
         if len(pos) == 0:
             return self.popularity.clone()
-        idx, _ = self._rows(pos)
+        bounds = torch.stack([self.row_ptr[pos], self.row_ptr[pos + 1]], 1).tolist()
+        targets = torch.cat([self.row_targets[lo:hi] for lo, hi in bounds])
+        weights = torch.cat([self.row_weights[lo:hi] for lo, hi in bounds])
         kept_scores = torch.zeros(len(self.kept))
-        kept_scores.index_add_(0, self.row_targets[idx].long(), self.row_weights[idx])
+        kept_scores.index_add_(0, targets, weights)
         out = torch.full((self.n_items,), float("-inf"))
         out[self.kept] = kept_scores
         return out

@@ -14,7 +14,8 @@ Per worker: RSS, PSS and USS (private pages) of the whole process, and the RSS/P
 of the model.pt mapping alone (which shows that the two workers share its pages). Writes
 bench/out/ml/memory.json and prints a Markdown table.
 
-    PYTHONPATH=. .venv/bin/python bench/ml/memory.py [--ratings DIR] [--artifacts DIR | --artifact DIR]
+    PYTHONPATH=. .venv/bin/python bench/ml/memory.py [--ratings DIR]
+        [--artifacts DIR | --artifact DIR]
 """
 
 from __future__ import annotations
