@@ -73,20 +73,22 @@ class RateLimit:
             cache.add(self.key, 1, timeout=self.period + 1)
             return 1
 
-    def hit_and_get(self, key: str) -> tuple[int, Any]:
-        """Count a hit and read the cache's `key` in the same round trip (authentication reads
-        the user's stamp so: accounts.session_cache). Raises when the cache is unreachable."""
+    def hit_and_get(self, *keys: str) -> tuple[int, list[Any]]:
+        """Count a hit and read the cache's `keys` in the same round trip (authentication reads
+        the user's stamp so: accounts.session_cache; and whatever its view reads with it).
+        Raises when the cache is unreachable."""
         backend = caches["default"]
         if not isinstance(backend, RedisCache):
-            return self._hit(), cache.get(key)
+            return self._hit(), [cache.get(key) for key in keys]
         counter = backend.make_and_validate_key(self.key)
         pipe = backend._cache.get_client(counter, write=True).pipeline(transaction=False)
         pipe.set(counter, 0, ex=self.period + 1, nx=True)
         pipe.incr(counter)
-        pipe.get(backend.make_and_validate_key(key))
-        _, hits, raw = pipe.execute()
-        value = None if raw is None else backend._cache._serializer.loads(raw)  # type: ignore[attr-defined]
-        return int(hits), value
+        for key in keys:
+            pipe.get(backend.make_and_validate_key(key))
+        _, hits, *raw = pipe.execute()
+        loads = backend._cache._serializer.loads  # type: ignore[attr-defined]
+        return int(hits), [None if value is None else loads(value) for value in raw]
 
     def release(self) -> None:
         """Give back one hit: a reservation that turned out not to count (a successful login,

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts import session_cache
 from movies import catalogue
+from realtime import inbox_cache
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -19,10 +20,12 @@ def _clear_cache():
     cache.clear()
     catalogue.reset()
     session_cache.clear()
+    inbox_cache.clear()
     yield
     cache.clear()
     catalogue.reset()
     session_cache.clear()
+    inbox_cache.clear()
 
 
 @pytest.fixture
