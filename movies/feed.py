@@ -18,7 +18,9 @@ never overlap or skip, and the cursor keeps working after its own item changed o
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -27,7 +29,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
-from movies import catalogue
+from movies import catalogue, feed_cache
 from movies.models import Comment, Rating
 from movies.selectors import SUMMARY_FIELDS
 from movies.serializers import MovieSummaryOutputSerializer
@@ -288,13 +290,26 @@ def comment_feed_item(comment: Comment) -> dict[str, Any]:
     return feed_items([comment])[0]
 
 
-def feed_list(*, user: User, before: FeedPosition | None, limit: int) -> list[dict[str, Any]]:
+def feed_list(
+    *,
+    user: User,
+    before: FeedPosition | None,
+    limit: int,
+    stamps: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     """The newest `limit` items of the user's friends strictly below `before`, newest first:
-    one statement (`_page_sql`) and the movies' materialised summaries (catalogue), no model
-    instances."""
+    one statement (`_page_sql`), or this process's copy of its rows while the user's feed
+    stamps are unchanged (movies.feed_cache; `stamps`: their values, as read with the request's
+    authentication), and the movies' materialised summaries (catalogue), no model instances."""
     if limit == 0:
         return []
-    rows = _page_rows(user.pk, before, limit)
+    rows = feed_cache.page(
+        user_id=user.pk,
+        before=before,
+        limit=limit,
+        load=partial(_page_rows, user.pk, before, limit),
+        read=stamps,
+    )
     movies = {movie["id"]: movie for movie in catalogue.movie_summaries({r.movie_id for r in rows})}
     return [
         _item(

@@ -47,19 +47,18 @@ class NotificationListView(ListAPIView):
 
 class NotificationUnreadCountView(APIView):
     @staticmethod
-    def read_with_authentication(user_id: object) -> tuple[str]:
-        """The inbox stamp, read in the round trip that authenticates (accounts.auth)."""
-        return (inbox_cache.stamp_key(user_id),)
+    def read_with_authentication(user_id: object) -> tuple[str, ...]:
+        """The inbox stamps, read in the round trip that authenticates (accounts.auth)."""
+        return inbox_cache.STAMPS.keys(user_id)
 
     @extend_schema(
         summary="Unread notifications (the bell badge)",
         responses={200: UnreadCountOutputSerializer},
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        values = values_read_with_authentication(request)
-        key = inbox_cache.stamp_key(request.user.pk)
-        stamp = inbox_cache.NOT_READ if values is None else values.get(key)
-        count = inbox_cache.unread_count(user_id=request.user.pk, stamp=stamp)
+        count = inbox_cache.unread_count(
+            user_id=request.user.pk, read=values_read_with_authentication(request)
+        )
         return Response({"unread": count.unread, "last_event_id": count.last_event_id})
 
 
