@@ -22,12 +22,16 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 STAMP_SECONDS = 24 * 3600  # a stamp that expires is created anew: random, so never confused
+_SET_ALL = (
+    "for _, key in ipairs(KEYS) do redis.call('SET', key, ARGV[1], 'EX', ARGV[2]) end return 0"
+)
 
 
 class Stamps:
@@ -44,8 +48,18 @@ class Stamps:
         return (self.key(user_id), self.all_key)
 
     def _replace(self, keys: list[str]) -> None:
+        stamp = uuid.uuid4().hex  # one new value for all: still never reused
         try:
-            cache.set_many({key: uuid.uuid4().hex for key in keys}, timeout=STAMP_SECONDS)
+            backend = caches["default"]
+            if isinstance(backend, RedisCache):
+                # One command: Django's set_many (a SET per key, each validated and serialised)
+                # took 0.1 ms a key here, with a user's 1,000 friends' feeds to replace.
+                made = [backend.make_key(key) for key in keys]
+                value = backend._cache._serializer.dumps(stamp)  # type: ignore[attr-defined]
+                client = backend._cache.get_client(made[0], write=True)
+                client.eval(_SET_ALL, len(made), *made, value, STAMP_SECONDS)
+            else:
+                cache.set_many(dict.fromkeys(keys, stamp), timeout=STAMP_SECONDS)
         except Exception as exc:
             logger.error(
                 "Could not replace the stamps %s (copies may be used until their age limit): %s",
