@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -31,12 +31,15 @@ from social.feed_stamps import FEED_STAMPS, feed_changed, feed_changed_for_frien
 if TYPE_CHECKING:
     from movies.feed import FeedPosition
 
-MAX_ENTRIES = 10_000
-T = TypeVar("T")
+# Items kept per process, all pages together (~1 KB each: a page of 20 is ~20 KB); the longest
+# kept pages go first.
+MAX_ITEMS = 40_000
+T = TypeVar("T", bound=Sequence[Any])
 
 # (viewer id, cursor, limit) -> (stamps, loaded at, rows)
 _entries: OrderedDict[tuple[int, FeedPosition | None, int], tuple[str, float, Any]]
 _entries = OrderedDict()
+_items = 0  # items in _entries
 _lock = threading.Lock()
 
 
@@ -67,18 +70,23 @@ def page(
         rows: T = entry[2]
         return rows
     rows = load()
+    global _items
     with _lock:
+        old = _entries.pop(key, None)
+        _items += len(rows) - (0 if old is None else len(old[2]))
         _entries[key] = (current, now, rows)
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+        while _items > MAX_ITEMS and len(_entries) > 1:
+            _, (_, _, dropped) = _entries.popitem(last=False)
+            _items -= len(dropped)
     return rows
 
 
 def clear() -> None:
     """Forget every page this process keeps (tests start with none)."""
+    global _items
     with _lock:
         _entries.clear()
+        _items = 0
 
 
 def _activity_written(sender: type, instance: Any, **kwargs: Any) -> None:

@@ -229,3 +229,20 @@ def test_a_strangers_activity_keeps_the_page(user, friend, alice, password, movi
         assert len(feed(alice)) == 1
 
     assert queries.captured_queries == []
+
+
+def test_the_kept_items_are_bounded(user, friend, alice, password, movie, monkeypatch):
+    from movies import feed_cache
+
+    monkeypatch.setattr(feed_cache, "MAX_ITEMS", 1)
+    other = UserFactory(username="olga")
+    FriendshipFactory(user_low=other, user_high=friend)
+    RatingFactory(user=friend, movie=movie, timestamp=at(1))
+    olga = signed_in(other, password)
+    assert len(feed(alice)) == 1
+    assert len(feed(olga)) == 1  # alice's page makes room for olga's
+
+    with CaptureQueriesContext(connection) as queries:
+        assert len(feed(alice)) == 1
+
+    assert queries.captured_queries != []
