@@ -19,7 +19,6 @@ import numpy as np
 import orjson
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Avg, Count, FloatField, Q, Sum, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -27,7 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
 from home import member_cache
-from mcbackend.prepared import PreparedQuery
+from mcbackend.prepared import PreparedQuery, rows_prepared
 from ml.loader import get_recommender
 from movies.catalogue import catalogue_store, movie_summaries
 from movies.models import Movie, Rating
@@ -496,9 +495,8 @@ def group_members(*, user: User, friend_ids: list[int]) -> list[dict[str, Any]] 
     names_sql, names_params = _member_names.sql(*friend_ids)
     friends_sql, friends_params = friend_ids_visible_sql(user_id=user.pk)
     sql = f"SELECT n.id, n.username FROM ({names_sql}) AS n WHERE n.id IN ({friends_sql})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*names_params, *friends_params])
-        usernames = dict(cursor.fetchall())
+    name = f"home_group_members_{len(friend_ids)}"  # the SQL is fixed per number of ids
+    usernames = dict(rows_prepared(name, sql, [*names_params, *friends_params]))
     if len(usernames) != len(friend_ids):
         return None
     return [
