@@ -5,10 +5,12 @@ Two stores, each a process-local dict stamped with a generation counter kept in 
 
 - `ratings`: the popular ranking (also the cold-start candidates). Services bump its generation
   after commit (`ratings_changed_on_commit`, from `rating_upsert` and `ratings_delete_for_user`).
-  The worker that committed rebuilds on its next read; every other worker looks at the generation
-  at most every POPULAR_MAX_AGE_SECONDS (2) and rebuilds when it moved. So a rating shows in the
-  popular list within POPULAR_MAX_AGE_SECONDS on every worker. A movie page's average is never
-  materialised: it is read with the viewer's own fields in one query, exact at once.
+  Every worker, the one that committed too, looks at the generation at most every
+  POPULAR_MAX_AGE_SECONDS (2) and rebuilds when it moved. So a rating shows in the popular list
+  within POPULAR_MAX_AGE_SECONDS on every worker, and a stream of ratings costs each worker one
+  rebuild a period, not one per rating (the rebuild aggregates every rating). A movie page's
+  average is never materialised: it is read with the viewer's own fields in one query, exact at
+  once.
 - `catalogue`: movie summaries, the public part of movie pages (title, credits, genres), genres
   per movie and similar-movie ids. Only imports change them (`movies_changed`); workers look at
   the generation at most every CATALOGUE_MAX_AGE_SECONDS (60). Similar lists pad with popular
@@ -55,13 +57,13 @@ class Store:
         return self.data
 
     def bump(self) -> None:
-        """Invalidate everywhere: a new generation, and this worker checks on its next read."""
+        """Invalidate everywhere: a new generation, which every worker (this one too) picks up
+        at its next check, so a stream of writes costs each worker one rebuild a period."""
         try:
             if not cache.add(self.key, 1, timeout=None):
                 cache.incr(self.key)
-        except Exception:  # noqa: S110  the cache is down: the local copy still goes
-            pass
-        self.reset()
+        except Exception:  # the cache is down: no other worker will hear; this one starts over
+            self.reset()
 
     def reset(self) -> None:
         with _lock:
@@ -95,13 +97,16 @@ def ratings_changed_on_commit() -> None:
 
 
 def movies_changed() -> None:
-    """Imports call this after changing movies, credits or genres (and ratings)."""
+    """Imports call this after changing movies, credits or genres (and ratings). Imports are
+    rare, so the importing process starts over at once; other workers follow within their
+    periods."""
     catalogue_store.bump()
     ratings_store.bump()
+    reset()
 
 
 def reset() -> None:
-    """Forget everything this process holds (tests)."""
+    """Forget everything this process holds (imports, tests)."""
     ratings_store.reset()
     catalogue_store.reset()
 

@@ -83,3 +83,49 @@ def test_popular_query_count_is_constant(auth_client, django_assert_num_queries,
     assert len(response.json()) == rows
     with django_assert_num_queries(0):  # materialised (movies/catalogue.py)
         assert auth_client.get("/api/movies/popular/").json() == response.json()
+
+
+def _popular_ids(client) -> list[int]:
+    response = client.get("/api/movies/popular/")
+    assert response.status_code == 200
+    return [movie["id"] for movie in response.json()]
+
+
+def _two_tied_movies():
+    first, second = MovieFactory(), MovieFactory()
+    _rate(first, [4.0] * 3)
+    _rate(second, [4.0] * 3)
+    return first, second
+
+
+def test_a_rating_moves_the_popular_list_after_the_period(
+    auth_client, settings, django_capture_on_commit_callbacks
+):
+    settings.POPULAR_MAX_AGE_SECONDS = 0  # the period is over at the next read
+    first, second = _two_tied_movies()
+    assert _popular_ids(auth_client) == [first.id, second.id]  # tie: the lower id first
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rated = auth_client.post(f"/api/movie/{second.id}/rate/", {"rating": 5}, format="json")
+
+    assert rated.status_code == 201
+    assert _popular_ids(auth_client) == [second.id, first.id]
+
+
+def test_ratings_within_the_period_cost_popular_reads_no_rebuild(
+    auth_client, settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """The worker that took a rating rebuilds at its next check, like every other worker, not
+    at once: under a stream of ratings each worker rebuilds at most once a period."""
+    settings.POPULAR_MAX_AGE_SECONDS = 3600
+    _, second = _two_tied_movies()
+    before = _popular_ids(auth_client)
+
+    for stars in (5, 4.5):
+        with django_capture_on_commit_callbacks(execute=True):
+            rated = auth_client.post(
+                f"/api/movie/{second.id}/rate/", {"rating": stars}, format="json"
+            )
+        assert rated.status_code in (200, 201)
+        with django_assert_num_queries(0):
+            assert _popular_ids(auth_client) == before
