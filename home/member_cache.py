@@ -7,80 +7,37 @@ keeps both, each tagged with the members' *ratings stamps*: random values in the
 (Redis in production) that every rating write replaces (`member_ratings_changed`). A request
 reads its members' stamps in one round trip and uses a memo entry only when its tags match.
 
-Why a stale entry is never used (accounts/session_cache.py's argument): the writer replaces the
-stamp inside its transaction and again after it commits; a reader reads the stamps *before* the
-ratings it computes from. A stamp read before the commit is replaced by then, so what was
-computed under it is never used afterwards; a stamp read after the commit is read before the
-ratings, which are then current. Stamps are random (never reused), so one that expired or was
-flushed is never mistaken for an earlier one; a missing stamp is created before the ratings are
-read. With the cache unreachable there are no stamps and nothing is memoised: every request
-computes from the database. If replacing a stamp fails, an entry can be used for up to
-HOME_ROWS_CACHE_SECONDS (the shared cache's bound on the same predictions); the failure is
-logged. A new model (or catalogue, for the top movies) starts each memo afresh.
+Why a stale entry is never used, and the one bound (an entry lives HOME_ROWS_CACHE_SECONDS at
+most): mcbackend.stamps, the protocol every per-process copy here follows. With the cache
+unreachable there are no stamps and nothing is memoised: every request computes from the
+database. A new model (or catalogue, for the top movies) starts each memo afresh.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Hashable
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 
-logger = logging.getLogger(__name__)
+from mcbackend.stamps import Stamps
 
-STAMP_SECONDS = 24 * 3600  # a stamp that expires is created anew: random, so never confused
-
-
-def _stamp_key(user_id: int) -> str:
-    return f"home:ratings-stamp:{user_id}"
+RATINGS_STAMPS = Stamps("home:ratings-stamp")
 
 
 def ratings_stamps(user_ids: list[int]) -> list[str] | None:
     """Each user's current ratings stamp, created where there is none (one round trip when all
     exist); None when the cache is unreachable."""
-    keys = [_stamp_key(pk) for pk in user_ids]
-    try:
-        found = cache.get_many(keys)
-        stamps = []
-        for key in keys:
-            stamp = found.get(key)
-            if stamp is None:
-                fresh = uuid.uuid4().hex
-                stamp = fresh if cache.add(key, fresh, timeout=STAMP_SECONDS) else cache.get(key)
-                if stamp is None:
-                    return None
-            stamps.append(str(stamp))
-    except Exception as exc:  # cache unreachable: compute from the database (docstring)
-        logger.warning("Group picks cache unavailable, reading the database: %s", exc)
-        return None
-    return stamps
-
-
-def _replace_stamp(user_id: int) -> None:
-    try:
-        cache.set(_stamp_key(user_id), uuid.uuid4().hex, timeout=STAMP_SECONDS)
-    except Exception as exc:
-        logger.error(
-            "Could not replace the ratings stamp of user %s (group picks may use their "
-            "predictions for up to HOME_ROWS_CACHE_SECONDS): %s",
-            user_id,
-            exc,
-        )
+    return RATINGS_STAMPS.current_many(user_ids)
 
 
 def member_ratings_changed(*, user_id: int) -> None:
     """The user's ratings are being written (movies.hooks.ratings_changed, inside the writing
     transaction): no process may use what it computed from them once the write commits."""
-    _replace_stamp(user_id)
-    transaction.on_commit(partial(_replace_stamp, user_id), robust=True)
+    RATINGS_STAMPS.changed(user_ids=[user_id])
 
 
 class OwnedMemo:

@@ -13,12 +13,14 @@ so one that expired or was flushed cannot be mistaken for an earlier one; a miss
 created before the database is read. With the cache unreachable, `current` is None and the
 reader reads the database. The one bound: if replacing fails while the cache is reachable again
 for the next reader, a copy can be used until the reader's own age limit; the failure is logged.
-The same protocol keeps the signed-in user's row (accounts.session_cache).
+The same protocol keeps the signed-in user's row (accounts.session_cache); the inbox's counts
+(realtime.inbox_cache), feed pages (movies.feed_cache) and group picks (home.member_cache) use
+this class.
 """
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -79,6 +81,26 @@ class Stamps:
         """What every user reads is being changed (bulk writes: imports)."""
         self._replace([self.all_key])
         transaction.on_commit(partial(self._replace, [self.all_key]), robust=True)
+
+    def current_many(self, user_ids: Sequence[int]) -> list[str] | None:
+        """`current` for several users in one round trip (when all their stamps exist), in the
+        order given; None when the cache is unreachable."""
+        keys = [self.key(user_id) for user_id in user_ids]
+        try:
+            found = cache.get_many([*keys, self.all_key])
+        except Exception as exc:  # cache unreachable: the caller reads the database
+            logger.warning("Stamps %s unavailable, reading the database: %s", self.name, exc)
+            return None
+        stamps = []
+        for user_id, key in zip(user_ids, keys, strict=True):
+            if key in found and self.all_key in found:
+                stamps.append(f"{found[key]}:{found[self.all_key]}")
+                continue
+            stamp = self.current(user_id)  # creates what is missing
+            if stamp is None:
+                return None
+            stamps.append(stamp)
+        return stamps
 
     def current(self, user_id: object, read: Mapping[str, Any] | None = None) -> str | None:
         """The user's stamps as one value, from `read` (the values of `keys(user_id)` read by the
