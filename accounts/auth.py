@@ -101,11 +101,18 @@ class CookieOrHeaderJWTAuthentication(JWTAuthentication):
         sid = validated_token.get(SESSION_CLAIM)
         session_id = None if sid is None else str(sid)
         rate_limit = None if request is None else user_rate_limit(request, user_id)
-        user, revoked, hits = session_cache.user_and_revoked(
-            user_id, session_id, partial(_load_user, user_id, session_id), rate_limit=rate_limit
+        also = _keys_read_with_authentication(request, user_id)
+        user, revoked, hits, values = session_cache.user_and_revoked(
+            user_id,
+            session_id,
+            partial(_load_user, user_id, session_id),
+            rate_limit=rate_limit,
+            also=also,
         )
         if request is not None and rate_limit is not None and hits is not None:
             count_with_authentication(request, rate_limit, hits)
+        if request is not None and also and values is not None:
+            setattr(request._request, _READ_WITH_AUTHENTICATION, values)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:
@@ -114,6 +121,25 @@ class CookieOrHeaderJWTAuthentication(JWTAuthentication):
             raise AuthenticationFailed("Session has ended; sign in again.", code="token_not_valid")
         check_generation(user=user, token=validated_token)
         return user
+
+
+_READ_WITH_AUTHENTICATION = "cache_values_read_with_authentication"
+
+
+def _keys_read_with_authentication(request: Request | None, user_id: object) -> tuple[str, ...]:
+    """The cache keys the request's view reads in authentication's round trip: its
+    `read_with_authentication(user_id)`, when it has one."""
+    view = None if request is None else (request.parser_context or {}).get("view")
+    keys = getattr(view, "read_with_authentication", None)
+    return () if keys is None else tuple(keys(user_id))
+
+
+def values_read_with_authentication(request: Request) -> dict[str, Any] | None:
+    """The cache's values of the keys the view named in `read_with_authentication`, read in the
+    round trip that authenticated the request (accounts.session_cache); None when that round
+    trip did not read them (the cache unreachable, a forced authentication in tests)."""
+    values: dict[str, Any] | None = getattr(request._request, _READ_WITH_AUTHENTICATION, None)
+    return values
 
 
 def _load_user(user_id: object, session_id: str | None) -> tuple[User | None, bool]:

@@ -56,46 +56,57 @@ def _stamp_key(user_id: object) -> str:
     return f"auth-stamp:{user_id}"
 
 
-def _read_stamp(user_id: object, rate_limit: RateLimit | None) -> tuple[str | None, int | None]:
+def _read_stamp(
+    user_id: object, rate_limit: RateLimit | None, also: tuple[str, ...]
+) -> tuple[str | None, int | None, dict[str, Any] | None]:
     """The user's current stamp, created if there is none (None when the cache is unreachable),
-    and, given a rate limit, its hits with this request's counted in the same round trip."""
+    and, given a rate limit, its hits with this request's counted in the same round trip; the
+    cache's values of the keys `also` are read in that round trip too (None when unreachable)."""
     key = _stamp_key(user_id)
     hits = None
     try:
         if rate_limit is None:
-            stamp = cache.get(key)
+            found = cache.get_many([key, *also]) if also else {key: cache.get(key)}
+            stamp, values = found.get(key), [found.get(k) for k in also]
         else:
             hits = 0  # fail open, as RateLimit.hit does, if the round trip fails
-            hits, stamp = rate_limit.hit_and_get(key)
+            hits, (stamp, *values) = rate_limit.hit_and_get(key, *also)
         if stamp is None:
             fresh = uuid.uuid4().hex
             stamp = fresh if cache.add(key, fresh, timeout=STAMP_SECONDS) else cache.get(key)
     except Exception as exc:  # cache unreachable: read the database (module docstring)
         logger.warning("Authentication cache unavailable, reading the database: %s", exc)
-        return None, hits
-    return (str(stamp) if stamp is not None else None), hits
+        return None, hits, None
+    return (str(stamp) if stamp is not None else None), hits, dict(zip(also, values, strict=True))
 
 
 def user_and_revoked(
-    user_id: object, session_id: str | None, load: Loader, *, rate_limit: RateLimit | None = None
-) -> tuple[User | None, bool, int | None]:
+    user_id: object,
+    session_id: str | None,
+    load: Loader,
+    *,
+    rate_limit: RateLimit | None = None,
+    also: tuple[str, ...] = (),
+) -> tuple[User | None, bool, int | None, dict[str, Any] | None]:
     """The user for a token's claims and whether its session was revoked: from this process's
     cache when the user's stamp still matches, else from `load()` (the database). Given a rate
-    limit, also counts this request's hit in the stamp's round trip and returns the hits."""
+    limit, also counts this request's hit in the stamp's round trip and returns the hits; the
+    cache's values of the keys `also` come back from that round trip too (None when it did not
+    happen: the cache unreachable or this cache off)."""
     ttl = settings.AUTH_USER_CACHE_SECONDS
     if ttl <= 0:
         hits = None if rate_limit is None else rate_limit.hit()
-        return (*load(), hits)
-    stamp, hits = _read_stamp(user_id, rate_limit)
+        return (*load(), hits, None)
+    stamp, hits, values_also = _read_stamp(user_id, rate_limit, also)
     if stamp is None:
-        return (*load(), hits)
+        return (*load(), hits, values_also)
     key = (str(user_id), session_id)
     now = time.monotonic()
     entry = _entries.get(key)
     if entry is not None and entry[0] == stamp and now - entry[1] < ttl:
         values, revoked = entry[2], entry[3]
         user = None if values is None else User.from_db("default", _FIELDS, values)
-        return user, revoked, hits
+        return user, revoked, hits, values_also
     user, revoked = load()
     values = None if user is None else tuple(getattr(user, name) for name in _FIELDS)
     with _lock:
@@ -103,7 +114,7 @@ def user_and_revoked(
         _entries.move_to_end(key)
         while len(_entries) > MAX_ENTRIES:
             _entries.popitem(last=False)
-    return user, revoked, hits
+    return user, revoked, hits, values_also
 
 
 def _replace_stamp(user_id: object) -> None:

@@ -25,9 +25,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
-from mcbackend.prepared import PreparedQuery
+from home import member_cache
+from mcbackend.prepared import PreparedQuery, rows_prepared
 from ml.loader import get_recommender
-from movies.catalogue import movie_summaries
+from movies.catalogue import catalogue_store, movie_summaries
 from movies.models import Movie, Rating
 from movies.selectors import (
     SUMMARY_FIELDS,
@@ -35,7 +36,7 @@ from movies.selectors import (
     movie_similar_content_based,
 )
 from movies.serializers import MovieSummaryOutputSerializer
-from social.selectors import friend_ids_visible
+from social.selectors import friend_ids_visible, friend_ids_visible_sql
 
 if TYPE_CHECKING:  # torch comes with the first model (ml.loader), not with the URLconf
     from ml.recommender import Recommender
@@ -344,25 +345,6 @@ GROUP_MIN_SUPPORT = 10
 MISERY_WEIGHT = 0.5
 
 
-@dataclass(frozen=True)
-class GroupPick:
-    movie: dict[str, Any]  # the movie's summary (movies.catalogue)
-    score: float
-    predicted: list[float]  # predicted stars per member, in `GroupPicks.members` order
-
-
-@dataclass(frozen=True)
-class GroupPicks:
-    members: list[dict[str, Any]]  # user summaries (`id`, `username`), the user first
-    movies: list[GroupPick]
-
-
-# The members' summaries, one compiled query per group size (mcbackend.prepared).
-_user_summaries = PreparedQuery(
-    lambda *ids: User.objects.filter(pk__in=ids).values_list("id", "username")
-)
-
-
 def group_score(values: np.ndarray) -> np.ndarray:
     """Group score per movie from members x movies standardised ranking scores (the README's
     formula): their mean, less MISERY_WEIGHT x the gap to the least satisfied member."""
@@ -450,35 +432,84 @@ def _ratings_by_user(user_ids: list[int]) -> dict[int, dict[int, float]]:
     return ratings
 
 
-def member_stars_for(recommender: Recommender, user_ids: list[int]) -> np.ndarray:
+def member_stars_entry(recommender: Recommender, stars: np.ndarray, stamp: str | None) -> dict:
+    """The shared cache's entry for a member's predictions, computed from ratings read after
+    `stamp` (home.member_cache): used only while the member's stamp is still `stamp`."""
+    return {"model_version": recommender.version, "stamp": stamp, "stars": stars.tobytes()}
+
+
+def member_stars_for(
+    recommender: Recommender, user_ids: list[int], stamps: list[str] | None
+) -> np.ndarray:
     """members x 2 x candidates (`member_stars_compute`), NaN where that member rated the movie.
-    Each
-    member's row comes from the cache (stored by the refresh after their last rating, dropped
-    when they rate) or is computed from their ratings (one query for all the missing ones)."""
-    keys = {pk: member_stars_key(pk) for pk in user_ids}
-    found = cache.get_many(list(keys.values()))
+    Each member's row comes from this process's memo or the shared cache (stored by the refresh
+    after their last rating) while their ratings stamp, read before this call, is the one it was
+    computed under; otherwise it is computed from their ratings (one query for all the missing
+    ones). Without stamps (the cache unreachable) every row is computed."""
+    owner = (recommender,)
     rows: dict[int, np.ndarray] = {}
-    for pk, key in keys.items():
-        entry = found.get(key)
-        if entry is not None and entry["model_version"] == recommender.version:
-            rows[pk] = np.frombuffer(entry["stars"], dtype=np.float32).reshape(2, -1)
+    stamp_of = dict(zip(user_ids, stamps, strict=True)) if stamps is not None else {}
+    for pk, stamp in stamp_of.items():
+        row = member_cache.member_vectors.get(owner, (pk, stamp))
+        if row is not None:
+            rows[pk] = row
     missing = [pk for pk in user_ids if pk not in rows]
+    if missing and stamps is not None:
+        keys = {pk: member_stars_key(pk) for pk in missing}
+        found = cache.get_many(list(keys.values()))
+        for pk, key in keys.items():
+            entry = found.get(key)
+            if (
+                entry is not None
+                and entry["model_version"] == recommender.version
+                and entry.get("stamp") == stamp_of[pk]
+            ):
+                rows[pk] = np.frombuffer(entry["stars"], dtype=np.float32).reshape(2, -1)
+                member_cache.member_vectors.put(owner, (pk, stamp_of[pk]), rows[pk])
+        missing = [pk for pk in missing if pk not in rows]
     if missing:
         fresh = {}
         for pk, ratings in _ratings_by_user(missing).items():
             rows[pk] = member_stars_compute(recommender, ratings)
-            fresh[keys[pk]] = {"model_version": recommender.version, "stars": rows[pk].tobytes()}
-        cache.set_many(fresh, timeout=settings.HOME_ROWS_CACHE_SECONDS)
+            if stamps is not None:
+                stamp = stamp_of[pk]
+                fresh[member_stars_key(pk)] = member_stars_entry(recommender, rows[pk], stamp)
+                member_cache.member_vectors.put(owner, (pk, stamp), rows[pk])
+        if fresh:
+            cache.set_many(fresh, timeout=settings.HOME_ROWS_CACHE_SECONDS)
     return np.stack([rows[pk] for pk in user_ids])
 
 
-def group_picks(*, user: User, friend_ids: list[int], limit: int) -> GroupPicks:
-    """Movies for `user` and `friend_ids` (already checked to be friends), best first by
+# The requested members' names, embedded with social's friends rule in one statement.
+_member_names = PreparedQuery(
+    lambda *ids: User.objects.filter(pk__in=ids).values_list("id", "username")
+)
+
+
+def group_members(*, user: User, friend_ids: list[int]) -> list[dict[str, Any]] | None:
+    """The group's user summaries (`id`, `username`), the user first, then `friend_ids` in
+    order; None unless every one of them is the user's friend, not hidden by a block either
+    way (social's rule). One query: the names of those of the ids that the rule lets through."""
+    if not all(0 < pk < 2**63 for pk in friend_ids):  # beyond the id column: no such user
+        return None
+    names_sql, names_params = _member_names.sql(*friend_ids)
+    friends_sql, friends_params = friend_ids_visible_sql(user_id=user.pk)
+    sql = f"SELECT n.id, n.username FROM ({names_sql}) AS n WHERE n.id IN ({friends_sql})"  # noqa: S608
+    name = f"home_group_members_{len(friend_ids)}"  # the SQL is fixed per number of ids
+    usernames = dict(rows_prepared(name, sql, [*names_params, *friends_params]))
+    if len(usernames) != len(friend_ids):
+        return None
+    return [
+        {"id": user.pk, "username": user.username},
+        *({"id": pk, "username": usernames[pk]} for pk in friend_ids),
+    ]
+
+
+def _group_movies(
+    recommender: Recommender | None, member_ids: list[int], stamps: list[str] | None, limit: int
+) -> list[dict]:
+    """The group's movies as GroupPickOutputSerializer renders them, best first by
     `group_score`; never a movie any member rated."""
-    usernames = dict(_user_summaries.rows(user.pk, *friend_ids))
-    member_ids = [pk for pk in [user.pk, *friend_ids] if pk in usernames]
-    members = [{"id": pk, "username": usernames[pk]} for pk in member_ids]
-    recommender = get_recommender()
     if recommender is None:
         ratings = _ratings_by_user(member_ids)
         ids, stars = _group_stars_without_model([ratings[pk] for pk in member_ids])
@@ -487,22 +518,47 @@ def group_picks(*, user: User, friend_ids: list[int], limit: int) -> GroupPicks:
         ranking = stars  # no ranking model: the stars are all there is
     else:
         ids, _ = _candidates(recommender)
-        both = member_stars_for(recommender, member_ids)
+        both = member_stars_for(recommender, member_ids, stamps)
         stars, ranking = both[:, 0], both[:, 1]
     allowed = ~np.isnan(stars).any(axis=0)  # rated by nobody in the group
     # Scored in place, the rated movies at -inf (no copies of the members x movies arrays).
     scores = np.where(allowed, group_score(ranking), -np.inf)
     n = min(limit + 10, int(allowed.sum()))  # spare ids: movies gone from the catalogue drop out
     if n <= 0 or limit <= 0:
-        return GroupPicks(members=members, movies=[])
+        return []
     top = np.argpartition(-scores, n - 1)[:n]
     top = top[np.lexsort((ids[top], -scores[top]))]
     # Summaries from the catalogue every worker keeps; movies gone from it are left out.
     summaries = {summary["id"]: summary for summary in movie_summaries(ids[top].tolist())}
     scores_top, stars_top = scores[top].tolist(), stars[:, top].T.tolist()
-    picks = [
-        GroupPick(movie=summaries[movie_id], score=score, predicted=predicted)
+    movies = [
+        {
+            **summaries[movie_id],
+            "score": round(score, 3),
+            "predicted": [
+                {"user_id": user_id, "rating": round(value, 1)}
+                for user_id, value in zip(member_ids, predicted, strict=True)
+            ],
+        }
         for movie_id, score, predicted in zip(ids[top].tolist(), scores_top, stars_top, strict=True)
         if movie_id in summaries
     ]
-    return GroupPicks(members=members, movies=picks[:limit])
+    return movies[:limit]
+
+
+def group_picks_json(*, members: list[dict[str, Any]], limit: int) -> bytes:
+    """The response body (GroupPicksOutputSerializer's shape, as the JSON renderer writes it)
+    for `members` (`group_members`). The movies part is memoised per process for the members'
+    ratings stamps, the model and the catalogue (home.member_cache)."""
+    member_ids = [member["id"] for member in members]
+    recommender = get_recommender()
+    # Without a model the stars follow everyone's ratings (the damped averages): not memoised.
+    stamps = member_cache.ratings_stamps(member_ids) if recommender is not None else None
+    owner = (recommender, catalogue_store.current())
+    key = (tuple(member_ids), tuple(stamps or ()), limit)
+    movies_json = member_cache.group_movies.get(owner, key) if stamps is not None else None
+    if movies_json is None:
+        movies_json = orjson.dumps(_group_movies(recommender, member_ids, stamps, limit))
+        if stamps is not None:
+            member_cache.group_movies.put(owner, key, movies_json)
+    return b'{"members":%s,"movies":%s}' % (orjson.dumps(members), movies_json)

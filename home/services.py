@@ -7,7 +7,8 @@
 - A friendship starts or ends (accept, remove, a block ending it): both users' entries are
   dropped once it commits; the next request recomputes.
 - Group picks: each user's predicted stars are stored by the same refresh and dropped by the
-  same commit hook.
+  same commit hook; every rating write also replaces the user's ratings stamp, which keys what
+  each process memoises for group picks (home.member_cache).
 - A new model: entries carry the model version they were computed with and are recomputed on
   the next request.
 - Otherwise an entry lives HOME_ROWS_CACHE_SECONDS; the trending candidates are shared by all
@@ -24,10 +25,12 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import User
+from home import member_cache
 from home.selectors import (
     home_rows_compute,
     home_rows_key,
     member_stars_compute,
+    member_stars_entry,
     member_stars_key,
 )
 from ml.loader import get_recommender
@@ -46,13 +49,16 @@ def home_rows_refresh(*, user_id: int) -> None:
     cache.set(home_rows_key(user_id), home_rows_compute(user=user), timeout=timeout)
     recommender = get_recommender()
     if recommender is not None:
+        # The stamp before the ratings (home.member_cache): the entry is used only while it holds.
+        stamps = member_cache.ratings_stamps([user_id])
         ratings = {
             movie_id: float(value)
             for movie_id, value in Rating.objects.filter(user=user).values_list("movie_id", "value")
         }
         stars = member_stars_compute(recommender, ratings)
-        entry = {"model_version": recommender.version, "stars": stars.tobytes()}
-        cache.set(member_stars_key(user_id), entry, timeout=timeout)
+        if stamps is not None:
+            entry = member_stars_entry(recommender, stars, stamps[0])
+            cache.set(member_stars_key(user_id), entry, timeout=timeout)
 
 
 def home_rows_forget(*, user_ids: list[int]) -> None:
@@ -79,3 +85,9 @@ def connect_friendship_signals() -> None:
     post_delete.connect(
         _friendship_changed, sender=Friendship, dispatch_uid="home-friendship-delete"
     )
+
+
+def member_ratings_forget(*, user: User) -> None:
+    """The account is being deleted (its ratings go too): what processes memoised from them is
+    never used again, even if the database hands the id to a new account."""
+    member_cache.member_ratings_changed(user_id=user.pk)

@@ -1,17 +1,17 @@
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.response import Response
+from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
 from accounts.auth import AuthenticatedRequest
-from home.selectors import group_picks, home_rows_json
+from home.selectors import group_members, group_picks_json, home_rows_json
 from home.serializers import (
+    NOT_A_FRIEND,
     GroupPicksInputSerializer,
     GroupPicksOutputSerializer,
     HomeRowOutputSerializer,
 )
 from mcbackend.api import ArrayLimitOffsetPagination
-from social.selectors import friend_ids_visible
 
 
 class RowLimitPagination(ArrayLimitOffsetPagination):
@@ -70,32 +70,14 @@ class GroupPicksView(APIView):
             401: OpenApiResponse(description="Not signed in."),
         },
     )
-    def post(self, request: AuthenticatedRequest) -> Response:
+    def post(self, request: AuthenticatedRequest) -> HttpResponse:
         limit = RowLimitPagination().get_limit(request)
-        serializer = GroupPicksInputSerializer(
-            data=request.data,
-            context={
-                "user": request.user,
-                "friend_ids": friend_ids_visible(user_id=request.user.pk),
-            },
-        )
+        serializer = GroupPicksInputSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        picks = group_picks(
-            user=request.user, friend_ids=serializer.validated_data["user_ids"], limit=limit
-        )
-        member_ids = [member["id"] for member in picks.members]
-        body = {
-            "members": picks.members,
-            "movies": [
-                {
-                    **pick.movie,
-                    "score": round(pick.score, 3),
-                    "predicted": [
-                        {"user_id": user_id, "rating": round(stars, 1)}
-                        for user_id, stars in zip(member_ids, pick.predicted, strict=True)
-                    ],
-                }
-                for pick in picks.movies
-            ],
-        }
-        return Response(body)
+        members = group_members(user=request.user, friend_ids=serializer.validated_data["user_ids"])
+        if members is None:
+            # Unknown ids, strangers and blocked users alike: the message names no id.
+            raise ValidationError({"user_ids": [NOT_A_FRIEND]})
+        # The body the JSON renderer would produce for GroupPicksOutputSerializer (home.selectors).
+        body = group_picks_json(members=members, limit=limit)
+        return HttpResponse(body, content_type="application/json")

@@ -9,7 +9,9 @@ statement) and group picks' member names use it.
 
 from __future__ import annotations
 
+import re
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -61,3 +63,40 @@ class PreparedQuery:
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+# Raw PostgreSQL connections -> the names of the statements prepared on them. Prepared statements
+# belong to the session (a rollback keeps them); a new connection (reconnect, a pool's new one)
+# is a new key, so its statements are prepared again.
+_prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_prepared_lock = threading.Lock()
+_PLACEHOLDER_RE = re.compile(r"%(s|%)")
+
+
+def rows_prepared(
+    name: str, sql: str, params: list[Any], *, using: str = DEFAULT_DB_ALIAS
+) -> list[tuple[Any, ...]]:
+    """Run `sql` (Django's `%s` placeholders, as `PreparedQuery.sql` gives) and fetch its rows.
+    On PostgreSQL as a server-side prepared statement, prepared once per connection under
+    `name` (one name per SQL text): a statement with the friends rule took longer to plan than
+    to run (bench/home/RESULTS.md). The PREPARE runs on the driver's connection, outside
+    Django's query log: a request counts the EXECUTE only, whether or not it prepared."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        raw = connection.connection
+        with _prepared_lock:
+            names = _prepared_on.setdefault(raw, set())
+            ready = name in names
+        if not ready:
+            numbers = iter(range(1, len(params) + 1))
+            numbered = _PLACEHOLDER_RE.sub(
+                lambda m: f"${next(numbers)}" if m.group(1) == "s" else "%", sql
+            )
+            raw.execute(f"PREPARE {name} AS {numbered}")
+            with _prepared_lock:
+                names.add(name)
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+        return cursor.fetchall()

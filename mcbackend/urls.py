@@ -12,11 +12,13 @@ urlpatterns = [
     *optional_slash("api/health/", HealthView.as_view(), name="health"),
     *optional_slash("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     *optional_slash("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # realtime first: the badge is polled most, and resolving it after every other app's
+    # patterns was 0.15 ms a request (bench/social). No two apps match the same path.
+    path("api/", include("realtime.urls")),
     path("api/", include("movies.urls")),
     path("api/", include("ml.urls")),
     path("api/", include("accounts.urls")),
     path("api/", include("social.urls")),
-    path("api/", include("realtime.urls")),
     path("api/", include("home.urls")),
 ]
 

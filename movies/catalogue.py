@@ -99,8 +99,11 @@ def ratings_changed_on_commit() -> None:
 def movies_changed() -> None:
     """Imports call this after changing movies, credits or genres (and ratings). Imports are
     rare, so the importing process starts over at once; other workers follow within their
-    periods."""
+    periods. Every feed page kept anywhere goes too (social.feed_stamps)."""
+    from social.feed_stamps import everyone_changed
+
     catalogue_store.bump()
+    everyone_changed()
     ratings_store.bump()
     reset()
 

@@ -18,7 +18,9 @@ never overlap or skip, and the cursor keeps working after its own item changed o
 """
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import connection
@@ -27,7 +29,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
-from movies import catalogue
+from movies import catalogue, feed_cache
 from movies.models import Comment, Rating
 from movies.selectors import SUMMARY_FIELDS
 from movies.serializers import MovieSummaryOutputSerializer
@@ -288,25 +290,65 @@ def comment_feed_item(comment: Comment) -> dict[str, Any]:
     return feed_items([comment])[0]
 
 
-def feed_list(*, user: User, before: FeedPosition | None, limit: int) -> list[dict[str, Any]]:
-    """The newest `limit` items of the user's friends strictly below `before`, newest first:
-    one statement (`_page_sql`) and the movies' materialised summaries (catalogue), no model
-    instances."""
-    if limit == 0:
-        return []
-    rows = _page_rows(user.pk, before, limit)
-    movies = {movie["id"]: movie for movie in catalogue.movie_summaries({r.movie_id for r in rows})}
+@dataclass(frozen=True)
+class _KeptItem:
+    """A feed item but its movie summary, which comes from the catalogue on every read."""
+
+    movie_id: int
+    id: str
+    type: str
+    ts: str
+    actor: dict[str, Any]
+    data: dict[str, Any]
+
+
+def _page_items(user_id: int, before: FeedPosition | None, limit: int) -> list[_KeptItem]:
     return [
-        _item(
-            kind=row.kind,
-            pk=row.pk,
-            moment=row.moment,
+        _KeptItem(
+            movie_id=row.movie_id,
+            id=feed_item_id(kind=row.kind, pk=row.pk, moment=row.moment),
+            type="rating" if row.kind == "r" else "comment",
+            ts=format_ts(row.moment),
             actor={"id": row.actor_id, "username": row.username},  # UserSummaryOutputSerializer
-            movie=movies[row.movie_id],
             data={"rating": float(row.value)}
             if row.kind == "r"
             else {"comment_id": row.pk, "body": row.body},
         )
-        for row in rows
-        if row.movie_id in movies
+        for row in _page_rows(user_id, before, limit)
+    ]
+
+
+def feed_list(
+    *,
+    user: User,
+    before: FeedPosition | None,
+    limit: int,
+    stamps: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The newest `limit` items of the user's friends strictly below `before`, newest first:
+    one statement (`_page_sql`), or this process's copy of its items while the user's feed
+    stamps are unchanged (movies.feed_cache; `stamps`: their values, as read with the request's
+    authentication), and the movies' materialised summaries (catalogue), no model instances.
+    Items are built as `_item` builds them (the socket's `activity.created`)."""
+    if limit == 0:
+        return []
+    items: list[_KeptItem] = feed_cache.page(
+        user_id=user.pk,
+        before=before,
+        limit=limit,
+        load=partial(_page_items, user.pk, before, limit),
+        read=stamps,
+    )
+    movies = {m["id"]: m for m in catalogue.movie_summaries({i.movie_id for i in items})}
+    return [
+        {
+            "id": item.id,
+            "type": item.type,
+            "ts": item.ts,
+            "actor": item.actor,
+            "movie": movies[item.movie_id],
+            "data": item.data,
+        }
+        for item in items
+        if item.movie_id in movies
     ]

@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.auth import AuthenticatedRequest
+from accounts.auth import AuthenticatedRequest, values_read_with_authentication
 from accounts.serializers import MessageOutputSerializer
 from mcbackend.api import ArrayLimitOffsetPagination, paginated_response
-from movies import catalogue, feed, selectors, services
+from movies import catalogue, feed, feed_cache, selectors, services
 from movies.models import Comment
 from movies.serializers import (
     CommentCreateInputSerializer,
@@ -269,6 +269,11 @@ class FeedLimitPagination(ArrayLimitOffsetPagination):
 class FeedView(APIView):
     """Friends' ratings and comments, newest first, paged by cursor (`before`)."""
 
+    @staticmethod
+    def read_with_authentication(user_id: object) -> tuple[str, ...]:
+        """The feed stamps, read in the round trip that authenticates (accounts.auth)."""
+        return feed_cache.stamp_keys(user_id)
+
     @extend_schema(
         summary="Friends' activity",
         parameters=[
@@ -291,6 +296,9 @@ class FeedView(APIView):
         params = FeedInputSerializer(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         items = feed.feed_list(
-            user=request.user, before=params.validated_data.get("before"), limit=limit
+            user=request.user,
+            before=params.validated_data.get("before"),
+            limit=limit,
+            stamps=values_read_with_authentication(request),
         )
         return Response(items)

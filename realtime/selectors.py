@@ -93,7 +93,7 @@ def notification_list(*, user_id: int, unread: bool | None = None) -> QuerySet[N
     return rows.only("seq", "type", "data", "created_at").order_by("-seq")
 
 
-@dataclass
+@dataclass(frozen=True)
 class InboxCount:
     unread: int
     last_event_id: int

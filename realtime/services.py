@@ -8,6 +8,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
+from realtime.inbox_cache import inbox_changed
 from realtime.models import Notification, NotificationCounter
 
 BACKLOG_MIN_COUNT = 200  # the newest 200 per user are always kept ...
@@ -34,6 +35,7 @@ def _next_id(*, user_id: int) -> int:
 def notification_create(*, user_id: int, type: str, data: dict[str, Any]) -> Notification:
     """Append to the user's backlog inside the caller's transaction (rolled back with it)."""
     with transaction.atomic(savepoint=False):
+        inbox_changed(user_ids=[user_id])  # before the caller registers the socket frame
         seq = _next_id(user_id=user_id)
         notification = Notification.objects.create(user_id=user_id, seq=seq, type=type, data=data)
         if seq % PRUNE_EVERY == 0:
@@ -41,11 +43,13 @@ def notification_create(*, user_id: int, type: str, data: dict[str, Any]) -> Not
     return notification
 
 
+@transaction.atomic
 def notification_prune(*, user_id: int | None = None, last_id: int | None = None) -> int:
     """Drop notifications that are both outside the newest 200 and older than 24 h.
 
     With a user, prunes that user's backlog (cheap: one indexed delete); without one, everybody's.
-    Returns how many rows were deleted.
+    Returns how many rows were deleted. A pruned unread notification leaves the unread count,
+    so the users concerned get new inbox stamps (realtime.inbox_cache).
     """
     cutoff = timezone.now() - BACKLOG_MIN_AGE
     old = Notification.objects.filter(created_at__lt=cutoff)
@@ -60,6 +64,10 @@ def notification_prune(*, user_id: int | None = None, last_id: int | None = None
         old = old.filter(user_id=user_id, seq__lte=last_id - BACKLOG_MIN_COUNT)
     else:
         old = old.filter(seq__lte=F("user__notificationcounter__last_id") - BACKLOG_MIN_COUNT)
+    if user_id is not None:
+        inbox_changed(user_ids=[user_id])
+    else:
+        inbox_changed(user_ids=old.values_list("user_id", flat=True).distinct().order_by())
     deleted, _ = old.delete()
     return deleted
 
@@ -76,6 +84,7 @@ def notifications_mark_read(*, user_id: int, up_to: int) -> int:
     from realtime.events import send_user_on_commit  # events imports this module
     from realtime.selectors import notification_unread_count
 
+    inbox_changed(user_ids=[user_id])
     NotificationCounter.objects.filter(user_id=user_id).update(
         read_up_to=Greatest(F("read_up_to"), Least(Value(up_to), F("last_id")))
     )

@@ -7,11 +7,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.auth import AuthenticatedRequest
+from accounts.auth import AuthenticatedRequest, values_read_with_authentication
 from mcbackend.api import ArrayLimitOffsetPagination
 from mcbackend.parsers import JSONParser
+from realtime import inbox_cache
 from realtime.models import Notification
-from realtime.selectors import notification_list, notification_unread_count
+from realtime.selectors import notification_list
 from realtime.serializers import (
     MarkReadInputSerializer,
     MarkReadOutputSerializer,
@@ -45,12 +46,19 @@ class NotificationListView(ListAPIView):
 
 
 class NotificationUnreadCountView(APIView):
+    @staticmethod
+    def read_with_authentication(user_id: object) -> tuple[str, ...]:
+        """The inbox stamps, read in the round trip that authenticates (accounts.auth)."""
+        return inbox_cache.STAMPS.keys(user_id)
+
     @extend_schema(
         summary="Unread notifications (the bell badge)",
         responses={200: UnreadCountOutputSerializer},
     )
     def get(self, request: AuthenticatedRequest) -> Response:
-        count = notification_unread_count(user_id=request.user.pk)
+        count = inbox_cache.unread_count(
+            user_id=request.user.pk, read=values_read_with_authentication(request)
+        )
         return Response({"unread": count.unread, "last_event_id": count.last_event_id})
 
 

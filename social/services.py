@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.serializers import UserSummaryOutputSerializer
 from mcbackend.exceptions import ApplicationError, ConflictError, NotFoundError
 from realtime.events import blocks_changed_on_commit, notify_user_on_commit
+from social.feed_stamps import feed_changed
 from social.models import Block, FriendRequest, Friendship
 from social.selectors import friendship_between, users_are_blocked
 from social.serializers import FriendRequestOutputSerializer
@@ -199,6 +200,7 @@ def user_block(*, user: User, other_id: int) -> None:
         raise ApplicationError("You cannot block yourself.")
     if _lock_users(user.pk, other_id) != 2:
         raise NotFoundError("User not found")
+    feed_changed(user_ids=[user.pk, other_id])  # bulk_create sends no post_save
     Block.objects.bulk_create([Block(blocker=user, blocked_id=other_id)], ignore_conflicts=True)
     if not _end_friendship(user_id=user.pk, friend_id=other_id):
         pending = _pair_request(user_id=user.pk, other_id=other_id)

@@ -8,7 +8,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts import session_cache
-from movies import catalogue
+from movies import catalogue, feed_cache
+from realtime import inbox_cache
 from tests.factories import PASSWORD, UserFactory
 
 
@@ -19,10 +20,14 @@ def _clear_cache():
     cache.clear()
     catalogue.reset()
     session_cache.clear()
+    inbox_cache.clear()
+    feed_cache.clear()
     yield
     cache.clear()
     catalogue.reset()
     session_cache.clear()
+    inbox_cache.clear()
+    feed_cache.clear()
 
 
 @pytest.fixture

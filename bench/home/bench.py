@@ -6,8 +6,9 @@
 The demo data in a SQLite file (imported and a model trained when missing), the bench user of
 seed.py (100 ratings, 20 friends), the production HTTP command (compose's `web`: gunicorn with
 deploy/gunicorn.conf.py) with ONE worker (WEB_THREADS=1 unless --threads), production settings
-and a local-memory cache. Per round, for each checkout served (this one, and --before's, each on
-its own port, alternating which goes first): the floor (an anonymous request for an unknown
+and a local-memory cache (--database-url and --redis-url: Postgres and Redis instead). Per
+round, for each checkout served (this one, and --before's, each on its own port, alternating
+which goes first): the floor (an anonymous request for an unknown
 path: a 404 through every middleware), each endpoint below and the floor again, each with
 `wrk -t1 -c8 --latency` (bench/social's method). Cost = floor req/s / endpoint req/s; p50 =
 endpoint p50 latency / floor p50 latency, both to the floor of the same server (medians over the
@@ -86,7 +87,7 @@ def bench_env(args: argparse.Namespace, root: Path, port: int) -> dict[str, str]
         "TRUSTED_ORIGINS": f"http://127.0.0.1:{port}",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "AUTH_COOKIE_SECURE": "false",
-        "DATABASE_URL": f"sqlite:///{args.db}",
+        "DATABASE_URL": args.database_url or f"sqlite:///{args.db}",
         # Production's Postgres pool hands each request an open connection; the SQLite file
         # stands in with a persistent one (0 would open one per request: +1.5-3 ms on any
         # request with a query, an artefact of SQLite, not of the endpoint).
@@ -100,6 +101,8 @@ def bench_env(args: argparse.Namespace, root: Path, port: int) -> dict[str, str]
         "WEB_WORKERS": "1",
         "WEB_THREADS": str(args.threads),
         "PYTHONPATH": str(root),
+        # Redis: each server its own key prefix (the checkouts' entries may differ in shape).
+        **({"REDIS_URL": args.redis_url, "CACHE_KEY_PREFIX": f"b{port}"} if args.redis_url else {}),
     }
 
 
@@ -113,6 +116,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout to serve side by side")
     parser.add_argument("--port", type=int, default=21320)
     parser.add_argument("--db", type=Path, default=Path("/tmp/mc-bench-home/demo.sqlite3"))  # noqa: S108
+    parser.add_argument("--database-url", help="e.g. postgres://...; default: the SQLite file --db")
+    parser.add_argument("--redis-url", help="the shared cache (each server its own key prefix)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--conn-max-age", type=int, default=600, help="DB_CONN_MAX_AGE")
     parser.add_argument("--seconds", type=float, default=4)
@@ -127,12 +132,11 @@ def main() -> None:
     ports = {name: args.port + i for i, name in enumerate(roots)}
     env = bench_env(args, ROOT, ports["after"])
     py = sys.executable
-    if not args.db.exists() or args.db.stat().st_size < 1_000_000:
-        steps = (["migrate", "-v0"], ["load_demo_data"], ["train_recommender", "--if-missing"])
-    else:
-        steps = (["migrate", "-v0"], ["train_recommender", "--if-missing"])
-    for step in steps:
-        run([py, "manage.py", *step], env, ROOT)
+    run([py, "manage.py", "migrate", "-v0"], env, ROOT)
+    count = "from movies.models import Movie; print(Movie.objects.count())"
+    if int(run([py, "manage.py", "shell", "-c", count], env, ROOT).split()[-1]) == 0:
+        run([py, "manage.py", "load_demo_data"], env, ROOT)
+    run([py, "manage.py", "train_recommender", "--if-missing"], env, ROOT)
     seeded = json.loads(run([py, str(HERE / "seed.py")], env, ROOT))
     token, group = seeded["token"], seeded["group"]
     body = json.dumps({"user_ids": group})
@@ -202,8 +206,8 @@ def main() -> None:
         "label": args.label,
         "server": f"gunicorn, one worker, WEB_THREADS={args.threads}",
         "db_conn_max_age": args.conn_max_age,
-        "database": "sqlite",
-        "cache": "local memory",
+        "database": (args.database_url or "sqlite").split(":")[0],
+        "cache": "redis" if args.redis_url else "local memory",
         "friend_ratings": seeded["friend_ratings"],
         "loadavg": load,
         "wrk": f"wrk -t1 -c8 -d{args.seconds:g}s --latency, {args.rounds} rounds (median)",

@@ -220,6 +220,10 @@ AUTH_COOKIE_ACCESS = "access_token"
 # exact while the cache is reachable; the bound applies only when replacing a stamp failed).
 # 0 reads the database on every request.
 AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=30)
+# The same bound for a process's copy of a user's unread count (realtime.inbox_cache).
+INBOX_CACHE_SECONDS = env.int("INBOX_CACHE_SECONDS", default=30)
+# ... and for its copies of friends' feed pages (movies/feed_cache.py).
+FEED_CACHE_SECONDS = env.int("FEED_CACHE_SECONDS", default=30)
 AUTH_COOKIE_REFRESH = "refresh_token"
 AUTH_COOKIE_REFRESH_PATH = "/api/"
 AUTH_COOKIE_SAMESITE = "Lax"

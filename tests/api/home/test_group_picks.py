@@ -228,12 +228,12 @@ def test_query_count_is_fixed(
         _rate(friend, planted.romance[:6], "4.0")
     cache.clear()
 
-    # Friends (validation); members; their ratings (none cached yet); movie summaries (the
-    # first time this process shows them).
-    with django_assert_num_queries(4):
+    # The members who are friends (validation and names, one statement); their ratings (none
+    # cached yet); movie summaries (the first time this process shows them).
+    with django_assert_num_queries(3):
         assert _post(auth_client, {"user_ids": [f.id for f in friends]}).status_code == 200
-    # Now every member's predictions and the summaries are cached: friends and members only.
-    with django_assert_num_queries(2):
+    # Now every member's predictions and the summaries are cached: the members only.
+    with django_assert_num_queries(1):
         assert _post(auth_client, {"user_ids": [f.id for f in friends]}).status_code == 200
 
 
