@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
@@ -34,7 +35,7 @@ from torch import nn
 SIMILAR_LIST = 32  # co-liked movies stored per movie for the similar-movies list
 LIKED = 4.0  # stars from which a rating counts as liking the movie
 PAIR_BUDGET = 24_000_000  # co-rating pairs enumerated at once in pass 1 (about 1 GB of temporaries)
-MAX_BLOCK = 256  # movies per block: a dense (block x kept movies) Gram slice
+MAX_BLOCK = 16  # movies per block: a dense (block x kept movies) Gram slice
 # Up to this size the whole Gram matrix is built once by sparse x dense products over chunks of
 # users (cost: ratings x kept movies) and the walks slice it, instead of enumerating every
 # co-rating pair twice (sum over users of their ratings squared): the demo data's heavy raters
@@ -65,6 +66,9 @@ class SparseEASE(nn.Module):
     def __init__(self, *, n_items: int, n_kept: int, topk: int, nnz: int) -> None:
         super().__init__()
         self.n_items = n_items
+        # Set by fit (not stored in the artifact: the manifest's metrics): the per-user cap (0:
+        # none) and the share of the kept movies' ratings that entered the Gram.
+        self.user_cap, self.gram_share = 0, 1.0
         self.register_buffer("kept", torch.zeros(n_kept, dtype=torch.long))
         self.register_buffer("position", torch.full((n_items,), -1, dtype=torch.long))
         self.register_buffer("neighbours", torch.zeros(n_kept, topk, dtype=torch.int32))
@@ -112,11 +116,16 @@ class SparseEASE(nn.Module):
         topk: int,
         select_power: float = 0.5,
         pair_budget: int = PAIR_BUDGET,
+        max_pairs: int = 0,
+        seed: int = 0,
         world: tuple[int, int] = (0, 1),
         all_reduce: Any = None,
     ) -> SparseEASE:
         """users, items: one (distinct) rating per entry, as dense indices; `ratings`, their
-        stars, give the co-liked lists (none without)."""
+        stars, give the co-liked lists (none without). `max_pairs` > 0 bounds the co-rating
+        pairs of every Gram walk: users with more ratings than the cap it implies
+        (`user_cap`) enter the Gram with a seeded random `user_cap` of them (kept in
+        `model.user_cap`; 0: nobody was capped). Popularity counts every rating."""
         counts = torch.bincount(items, minlength=n_items)
         kept = torch.nonzero(counts >= min_support).flatten()
         m = len(kept)
@@ -124,6 +133,12 @@ class SparseEASE(nn.Module):
         position[kept] = torch.arange(m)
         k = max(1, min(topk, m - 1))
         sel = position[items] >= 0
+        cap = user_cap(users[sel], max_pairs) if max_pairs > 0 else 0
+        n_kept_ratings = int(sel.sum())
+        if cap:
+            sel = torch.nonzero(sel).flatten()
+            sel = sel[capped_ratings(users[sel], cap, seed=seed)]
+        gram_share = len(users[sel]) / max(n_kept_ratings, 1)
         walker = _Walker(
             users[sel],
             position[items[sel]],
@@ -138,6 +153,7 @@ class SparseEASE(nn.Module):
         weights = _solve_pass(diag, nbr, rhs, grams, lam=lam, dropout=dropout)
         del grams
         model = cls(n_items=n_items, n_kept=m, topk=k, nnz=0)
+        model.user_cap, model.gram_share = cap, gram_share
         if ratings is not None and m > 1:
             model.co_liked = _co_liked(
                 users[sel],
@@ -172,24 +188,19 @@ class SparseEASE(nn.Module):
 
     # ---- serving ---------------------------------------------------------------------------
 
-    def _rows(self, pos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Entry indices of the rows `pos`, and which row (index into pos) each came from."""
-        starts, ends = self.row_ptr[pos], self.row_ptr[pos + 1]
-        lens = ends - starts
-        which = torch.repeat_interleave(torch.arange(len(pos)), lens)
-        offsets = torch.cumsum(lens, 0) - lens
-        idx = torch.arange(int(lens.sum())) - offsets[which] + starts[which]
-        return idx, which
-
     def score(self, items: torch.Tensor) -> torch.Tensor:
-        """x_u B over all items for the rated `items` (items outside the kept set get -inf)."""
+        """x_u B over all items for the rated `items` (items outside the kept set get -inf).
+        The rated rows are sliced out of the CSR copy (popular movies' rows are long: up to
+        ~42k entries at 87k movies), entries in row order, and summed into the kept movies."""
         pos = self.position[items]
         pos = pos[pos >= 0]
         if len(pos) == 0:
             return self.popularity.clone()
-        idx, _ = self._rows(pos)
+        bounds = torch.stack([self.row_ptr[pos], self.row_ptr[pos + 1]], 1).tolist()
+        targets = torch.cat([self.row_targets[lo:hi] for lo, hi in bounds])
+        weights = torch.cat([self.row_weights[lo:hi] for lo, hi in bounds])
         kept_scores = torch.zeros(len(self.kept))
-        kept_scores.index_add_(0, self.row_targets[idx].long(), self.row_weights[idx])
+        kept_scores.index_add_(0, targets, weights)
         out = torch.full((self.n_items,), float("-inf"))
         out[self.kept] = kept_scores
         return out
@@ -257,6 +268,35 @@ class SparseEASE(nn.Module):
         return (match.to(w.dtype) * w[None, :]).sum(1)
 
 
+def user_cap(users: torch.Tensor, max_pairs: int) -> int:
+    """The largest per-user rating cap C with sum_u min(n_u, C)^2 <= max_pairs (the co-rating
+    pairs of one Gram walk), or 0 when the uncapped pairs already fit."""
+    n = torch.bincount(users).double() if len(users) else torch.zeros(1, dtype=torch.float64)
+    if float((n * n).sum()) <= max_pairs:
+        return 0
+    lo, hi = 1, int(n.max())  # pairs(lo) <= max_pairs < pairs(hi) unless lo fails too
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        c = n.clamp(max=mid)
+        if float((c * c).sum()) <= max_pairs:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def capped_ratings(users: torch.Tensor, cap: int, *, seed: int) -> torch.Tensor:
+    """Indices (ascending) of the ratings kept under a per-user cap: all of a user's ratings up
+    to `cap`, else a uniform random `cap` of them, the same for the same `seed`."""
+    gen = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(users), generator=gen)
+    order = order[torch.argsort(users[order], stable=True)]  # by user, random within a user
+    per_user = torch.bincount(users)
+    first = torch.cumsum(per_user, 0) - per_user
+    rank = torch.arange(len(users)) - first[users[order]]
+    return torch.sort(order[rank < cap]).values
+
+
 class _Walker:
     """Blocks of Gram rows G[lo:hi, :] = X[:, lo:hi]^T X from the ratings, within a pair budget."""
 
@@ -292,6 +332,8 @@ class _Walker:
         self.dense: torch.Tensor | None = None
         if m * m * 4 <= DENSE_GRAM_BYTES:
             self.dense = self._reduce(_dense_gram(u_sorted, self.c_by_user, m))
+        elif m < 2**31:
+            self.c_by_user = self.c_by_user.to(torch.int32)  # half the reads of every walk
         cum = torch.cumsum(pairs, 0)
         self.bounds = [0]
         while self.bounds[-1] < m:
@@ -304,14 +346,27 @@ class _Walker:
         return self.all_reduce(t) if self.all_reduce is not None and self.size > 1 else t
 
     def blocks(self) -> Iterator[tuple[int, int, torch.Tensor]]:
-        for lo, hi in itertools.pairwise(self.bounds):
-            if self.dense is not None:
+        """The blocks in order. Enumerated blocks are built one ahead on a second thread (torch
+        releases the GIL), so building the next block overlaps the caller's work on this one."""
+        pairs = list(itertools.pairwise(self.bounds))
+        if self.dense is not None:
+            for lo, hi in pairs:
                 yield lo, hi, self.dense[lo:hi].clone()  # callers may write into their block
-                continue
-            gram = _block_gram(
+            return
+
+        def build(bounds: tuple[int, int]) -> torch.Tensor:
+            lo, hi = bounds
+            return _block_gram(
                 lo, hi, self.m, self.col_ptr, self.col_users, self.user_ptr, self.c_by_user
             )
-            yield lo, hi, self._reduce(gram)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            ahead = [pool.submit(build, b) for b in pairs[:1]]
+            for i, (lo, hi) in enumerate(pairs):
+                gram = ahead.pop().result()
+                if i + 1 < len(pairs):
+                    ahead.append(pool.submit(build, pairs[i + 1]))
+                yield lo, hi, self._reduce(gram)
 
 
 def _neighbour_pass(
@@ -408,22 +463,33 @@ def _block_gram(
     user_ptr: torch.Tensor,
     c_by_user: torch.Tensor,
 ) -> torch.Tensor:
-    """G[lo:hi, :] = X[:, lo:hi]^T X as a dense float32 (hi - lo, m) block."""
+    """G[lo:hi, :] = X[:, lo:hi]^T X as a dense float32 (hi - lo, m) block: for each rating
+    (user u, movie a) in the block, +1 at (a, every movie u rated). The per-pair values are
+    repeated out directly (no gathers through a pair -> rating index), int32 where they fit."""
     start, end = int(col_ptr[lo]), int(col_ptr[hi])
+    out = torch.zeros((hi - lo) * m)
     block_users = col_users[start:end]
-    local = torch.repeat_interleave(
-        torch.arange(hi - lo), col_ptr[lo + 1 : hi + 1] - col_ptr[lo:hi]
-    )
     lens = user_ptr[block_users + 1] - user_ptr[block_users]
     total = int(lens.sum())
     if total == 0:
-        return torch.zeros(hi - lo, m)
-    which = torch.repeat_interleave(torch.arange(len(block_users)), lens)
+        return out.view(hi - lo, m)
+    small = (hi - lo) * m < 2**31 and len(c_by_user) < 2**31
+    dtype = torch.int32 if small else torch.long
+    local = torch.repeat_interleave(
+        torch.arange(hi - lo, dtype=dtype) * m, col_ptr[lo + 1 : hi + 1] - col_ptr[lo:hi]
+    )
     offsets = torch.cumsum(lens, 0) - lens
-    src = torch.arange(total) - offsets[which] + user_ptr[block_users][which]
-    key = local[which] * m + c_by_user[src]
-    del src, which
-    return torch.bincount(key, minlength=(hi - lo) * m).view(hi - lo, m).to(torch.float32)
+    # c_by_user[user_ptr[u] + t] for t < lens: arange over the pairs shifted by a per-entry delta.
+    delta = (user_ptr[block_users] - offsets).to(dtype)
+    src = torch.arange(total, dtype=dtype)
+    src += torch.repeat_interleave(delta, lens, output_size=total)
+    key = c_by_user[src]
+    del src
+    if key.dtype != dtype:
+        key = key.to(dtype)
+    key += torch.repeat_interleave(local, lens, output_size=total)
+    out.index_add_(0, key, torch.ones(1).expand(total))
+    return out.view(hi - lo, m)
 
 
 def _solve_pass(

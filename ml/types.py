@@ -51,6 +51,11 @@ class TrainConfig:
     ranker: str = "sparse"  # "sparse": top-k EASE (ml/sparse_ease.py); "dense": full EASE
     ease_topk: int = 128  # sparse: regressors (neighbours) per movie
     ease_select_power: float = 0.5  # sparse: neighbours by largest G_ij / G_jj^power
+    # sparse: co-rating pairs one Gram walk may enumerate (sum over users of their ratings
+    # squared); above it, users over the cap it implies enter the Gram with a seeded sample of
+    # that many ratings (ml/sparse_ease.py `user_cap`). 0: no cap. The shared splits have ~5e7
+    # pairs (never capped); a MovieLens-32M shape ~1.9e10 (bench/ml/RESULTS.md, 2026-12-01 night).
+    ease_max_pairs: int = 6_000_000_000
     # < 0: fitted on the validation split (not the default: bench/ml/RESULTS.md, 2026-12-01 late)
     rank_blend: float = 0.1
     resid_alpha: float = -1.0  # < 0: fitted on the validation split; 0 disables the correction
@@ -84,6 +89,7 @@ class TrainConfig:
             (self.ranker in ("sparse", "dense"), "ranker must be 'sparse' or 'dense'"),
             (self.ease_topk >= 1, "ease_topk must be at least 1"),
             (self.ease_select_power >= 0, "ease_select_power must be >= 0"),
+            (self.ease_max_pairs >= 0, "ease_max_pairs must be >= 0 (0: no cap)"),
             (self.resid_beta > 0, "resid_beta must be positive"),
         ]
         for ok, message in rules:

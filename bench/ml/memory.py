@@ -14,7 +14,8 @@ Per worker: RSS, PSS and USS (private pages) of the whole process, and the RSS/P
 of the model.pt mapping alone (which shows that the two workers share its pages). Writes
 bench/out/ml/memory.json and prints a Markdown table.
 
-    PYTHONPATH=. .venv/bin/python bench/ml/memory.py [--ratings DIR] [--artifacts DIR]
+    PYTHONPATH=. .venv/bin/python bench/ml/memory.py [--ratings DIR]
+        [--artifacts DIR | --artifact DIR]
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ratings", type=Path, default=Path("data/demo/ml-latest-small"))
     parser.add_argument("--artifacts", type=Path, help="reuse <DIR>/sparse and <DIR>/dense")
+    parser.add_argument(
+        "--artifact",
+        type=Path,
+        help="measure this one (sparse) artifact only, e.g. the one scale.py --artifact saved",
+    )
     parser.add_argument("--out", default="bench/out/ml")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="mapped", help=argparse.SUPPRESS)
@@ -146,8 +152,12 @@ def main() -> None:
         return
     report: dict[str, Any] = {"load_average_at_start": os.getloadavg(), "cases": {}}
     with tempfile.TemporaryDirectory(prefix="mc-memory-") as tmp:
-        if args.artifacts:
-            paths = {r: args.artifacts / r for r in ("sparse", "dense")}
+        rankers: tuple[str, ...] = ("sparse", "dense")
+        if args.artifact:
+            rankers = ("sparse",)
+            paths = {"sparse": args.artifact}
+        elif args.artifacts:
+            paths = {r: args.artifacts / r for r in rankers}
         else:
             paths = train_artifacts(args.ratings, Path(tmp))
         report["model.pt_mb"] = {
@@ -157,7 +167,7 @@ def main() -> None:
             r: sum(f.stat().st_size for f in p.iterdir()) / 2**20 for r, p in paths.items()
         }
         cases = [("floor (no model)", paths["sparse"], "floor")]
-        for ranker in ("sparse", "dense"):
+        for ranker in rankers:
             for mode in ("mapped", "copied"):
                 cases.append((f"{ranker}, {mode}", paths[ranker], mode))
         for name, path, mode in cases:

@@ -128,7 +128,24 @@ def main() -> None:
     parser.add_argument("--shape", choices=sorted(SHAPES), help="preset --users/--movies/--ratings")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--artifact", help="save the model under this folder and record its size")
+    parser.add_argument(
+        "--no-refit",
+        action="store_true",
+        help="serve the rating model and the one ranker fitted on the fit part (refit=False, as "
+        "the quick preset): one MF fit and one ranker fit instead of two each",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="any other TrainConfig field (repeatable), e.g. --set ease_max_pairs=750000000",
+    )
     args = parser.parse_args()
+    overrides = {}
+    for item in args.set:
+        name, _, raw = item.partition("=")
+        overrides[name] = TrainConfig.parse_value(name, raw)
     for key, value in SHAPES.get(args.shape or "", {}).items():
         setattr(args, key, value)
     torch.set_num_threads(args.threads)
@@ -138,7 +155,14 @@ def main() -> None:
     frame = synthetic(n_users=args.users, n_movies=args.movies, n_ratings=args.ratings)
     gen_s = time.perf_counter() - t0
     log(f"generated {len(frame):,} ratings in {gen_s:.1f}s, peak RSS {peak_rss_gib()} GiB")
-    config = TrainConfig(batch_size=args.batch_size, epochs=args.epochs, patience=3, progress=True)
+    config = TrainConfig(
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        patience=3,
+        refit=not args.no_refit,
+        progress=True,
+        **overrides,
+    )
     result = train(frame, config)
     log(f"trained in {result.train_seconds:.1f} s")
     artifact_mb = None

@@ -218,6 +218,8 @@ def _fit_ranker(
             dropout=config.ease_dropout,
             topk=config.ease_topk,
             select_power=config.ease_select_power,
+            max_pairs=config.ease_max_pairs,
+            seed=config.seed,
             world=_world(),
             all_reduce=_all_reduce,
         )
@@ -417,6 +419,9 @@ def train(
             history=None,
         )
     ranker = val_ranker if val_ranker is not None else _fit_ranker(full, n_users, n_items, config)
+    if isinstance(ranker, SparseEASE):
+        metrics["ease_user_cap"] = ranker.user_cap  # 0: no user's ratings were capped
+        metrics["ease_gram_share"] = ranker.gram_share
     ranker.blend.fill_(blend)
     ranker.alpha.fill_(alpha)
     ranker.beta.fill_(config.resid_beta)
