@@ -19,16 +19,21 @@ this class.
 """
 
 import logging
+import threading
+import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 STAMP_SECONDS = 24 * 3600  # a stamp that expires is created anew: random, so never confused
 _SET_ALL = (
@@ -123,3 +128,49 @@ class Stamps:
             logger.warning("Stamps %s unavailable, reading the database: %s", keys, exc)
             return None
         return ":".join(str(value) for value in values)
+
+
+class KeptCopies:
+    """What a process keeps of its reads, each copy tagged with the stamps it was read under
+    (`Stamps.current`) and used only while those are unchanged and it is younger than the
+    setting `max_age_setting` (seconds; 0 keeps nothing). Bounded by the total `size` of the
+    kept values (1 each unless given); the least recently stored go first."""
+
+    def __init__(
+        self, max_age_setting: str, max_size: int, size: Callable[[Any], int] = lambda _: 1
+    ) -> None:
+        self.max_age_setting = max_age_setting
+        self.max_size = max_size
+        self.size = size
+        self.entries: OrderedDict[Hashable, tuple[str, float, Any]] = OrderedDict()
+        self.total = 0
+        self.lock = threading.Lock()
+
+    def enabled(self) -> bool:
+        return float(getattr(settings, self.max_age_setting)) > 0
+
+    def get_or_load(self, key: Hashable, stamp: str | None, load: Callable[[], T]) -> T:
+        """The copy kept under `key` for `stamp`, else `load()` (kept when `stamp` is not None:
+        None means the stamps could not be read, so nothing is known to be current)."""
+        if stamp is None:
+            return load()
+        now = time.monotonic()
+        entry = self.entries.get(key)
+        max_age = float(getattr(settings, self.max_age_setting))
+        if entry is not None and entry[0] == stamp and now - entry[1] < max_age:
+            kept: T = entry[2]
+            return kept
+        value = load()
+        with self.lock:
+            old = self.entries.pop(key, None)
+            self.total += self.size(value) - (0 if old is None else self.size(old[2]))
+            self.entries[key] = (stamp, now, value)
+            while self.total > self.max_size and len(self.entries) > 1:
+                _, (_, _, dropped) = self.entries.popitem(last=False)
+                self.total -= self.size(dropped)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.total = 0

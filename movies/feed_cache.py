@@ -17,30 +17,23 @@ every read.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
+from mcbackend.stamps import KeptCopies
 from social.feed_stamps import FEED_STAMPS, feed_changed, feed_changed_for_friends_of
 
 if TYPE_CHECKING:
     from movies.feed import FeedPosition
 
-# Items kept per process, all pages together (~1 KB each: a page of 20 is ~20 KB); the longest
-# kept pages go first.
-MAX_ITEMS = 40_000
 T = TypeVar("T", bound=Sequence[Any])
-
-# (viewer id, cursor, limit) -> (stamps, loaded at, rows)
-_entries: OrderedDict[tuple[int, FeedPosition | None, int], tuple[str, float, Any]]
-_entries = OrderedDict()
-_items = 0  # items in _entries
-_lock = threading.Lock()
+# Items kept per process, all pages together (~1 KB each: a page of 20 is ~20 KB); the least
+# recently stored pages go first.
+MAX_ITEMS = 40_000
+# (viewer id, cursor, limit) -> the page
+_pages = KeptCopies("FEED_CACHE_SECONDS", max_size=MAX_ITEMS, size=len)
 
 
 def stamp_keys(user_id: object) -> tuple[str, ...]:
@@ -59,34 +52,13 @@ def page(
     """`load()`'s page for this viewer, cursor and limit, or this process's copy of it while
     the viewer's feed stamps (`read`: as read with authentication; else read here) are the
     same as when it was loaded."""
-    ttl = settings.FEED_CACHE_SECONDS
-    current = FEED_STAMPS.current(user_id, read) if ttl > 0 else None
-    if current is None:
-        return load()
-    key = (user_id, before, limit)
-    now = time.monotonic()
-    entry = _entries.get(key)
-    if entry is not None and entry[0] == current and now - entry[1] < ttl:
-        rows: T = entry[2]
-        return rows
-    rows = load()
-    global _items
-    with _lock:
-        old = _entries.pop(key, None)
-        _items += len(rows) - (0 if old is None else len(old[2]))
-        _entries[key] = (current, now, rows)
-        while _items > MAX_ITEMS and len(_entries) > 1:
-            _, (_, _, dropped) = _entries.popitem(last=False)
-            _items -= len(dropped)
-    return rows
+    current = FEED_STAMPS.current(user_id, read) if _pages.enabled() else None
+    return _pages.get_or_load((user_id, before, limit), current, load)
 
 
 def clear() -> None:
     """Forget every page this process keeps (tests start with none)."""
-    global _items
-    with _lock:
-        _entries.clear()
-        _items = 0
+    _pages.clear()
 
 
 def _activity_written(sender: type, instance: Any, **kwargs: Any) -> None:

@@ -12,23 +12,14 @@ after-commit replacement is registered before the notification's socket frame, s
 sees the frame and then asks for the count gets the new one.
 """
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
-
-from mcbackend.stamps import Stamps
+from mcbackend.stamps import KeptCopies, Stamps
 from realtime.selectors import InboxCount, notification_unread_count
 
-MAX_ENTRIES = 10_000
 STAMPS = Stamps("inbox-stamp")
-
-# user id -> (stamps, loaded at, count)
-_entries: "OrderedDict[str, tuple[str, float, InboxCount]]" = OrderedDict()
-_lock = threading.Lock()
+_counts = KeptCopies("INBOX_CACHE_SECONDS", max_size=10_000)  # one per user
 
 
 def inbox_changed(*, user_ids: Iterable[int]) -> None:
@@ -41,25 +32,13 @@ def unread_count(*, user_id: int, read: Mapping[str, Any] | None = None) -> Inbo
     """The user's unread count and newest id: this process's copy while the user's inbox stamps
     are unchanged (`read`: their values as read in the request's authentication round trip,
     `STAMPS.keys`; else read here), otherwise one query (`notification_unread_count`)."""
-    ttl = settings.INBOX_CACHE_SECONDS
-    current = STAMPS.current(user_id, read) if ttl > 0 else None
-    if current is None:
-        return notification_unread_count(user_id=user_id)
-    key = str(user_id)
-    now = time.monotonic()
-    entry = _entries.get(key)
-    if entry is not None and entry[0] == current and now - entry[1] < ttl:
-        return entry[2]
-    count = notification_unread_count(user_id=user_id)
-    with _lock:
-        _entries[key] = (current, now, count)
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+    current = STAMPS.current(user_id, read) if _counts.enabled() else None
+    count: InboxCount = _counts.get_or_load(
+        user_id, current, lambda: notification_unread_count(user_id=user_id)
+    )
     return count
 
 
 def clear() -> None:
     """Forget every count this process keeps (tests start with none)."""
-    with _lock:
-        _entries.clear()
+    _counts.clear()

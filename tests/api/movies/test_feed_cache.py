@@ -234,7 +234,7 @@ def test_a_strangers_activity_keeps_the_page(user, friend, alice, password, movi
 def test_the_kept_items_are_bounded(user, friend, alice, password, movie, monkeypatch):
     from movies import feed_cache
 
-    monkeypatch.setattr(feed_cache, "MAX_ITEMS", 1)
+    monkeypatch.setattr(feed_cache._pages, "max_size", 1)
     other = UserFactory(username="olga")
     FriendshipFactory(user_low=other, user_high=friend)
     RatingFactory(user=friend, movie=movie, timestamp=at(1))
