@@ -290,29 +290,24 @@ def comment_feed_item(comment: Comment) -> dict[str, Any]:
     return feed_items([comment])[0]
 
 
-@dataclass(frozen=True)
-class _KeptItem:
-    """A feed item but its movie summary, which comes from the catalogue on every read."""
-
-    movie_id: int
-    id: str
-    type: str
-    ts: str
-    actor: dict[str, Any]
-    data: dict[str, Any]
-
-
-def _page_items(user_id: int, before: FeedPosition | None, limit: int) -> list[_KeptItem]:
+def _page_items(
+    user_id: int, before: FeedPosition | None, limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """The page's items, each with its movie's id in place of its summary (the summaries come
+    from the catalogue on every read: movies.feed_cache keeps these)."""
     return [
-        _KeptItem(
-            movie_id=row.movie_id,
-            id=feed_item_id(kind=row.kind, pk=row.pk, moment=row.moment),
-            type="rating" if row.kind == "r" else "comment",
-            ts=format_ts(row.moment),
-            actor={"id": row.actor_id, "username": row.username},  # UserSummaryOutputSerializer
-            data={"rating": float(row.value)}
-            if row.kind == "r"
-            else {"comment_id": row.pk, "body": row.body},
+        (
+            row.movie_id,
+            _item(
+                kind=row.kind,
+                pk=row.pk,
+                moment=row.moment,
+                actor={"id": row.actor_id, "username": row.username},  # UserSummaryOutputSerializer
+                movie=row.movie_id,
+                data={"rating": float(row.value)}
+                if row.kind == "r"
+                else {"comment_id": row.pk, "body": row.body},
+            ),
         )
         for row in _page_rows(user_id, before, limit)
     ]
@@ -329,26 +324,15 @@ def feed_list(
     one statement (`_page_sql`), or this process's copy of its items while the user's feed
     stamps are unchanged (movies.feed_cache; `stamps`: their values, as read with the request's
     authentication), and the movies' materialised summaries (catalogue), no model instances.
-    Items are built as `_item` builds them (the socket's `activity.created`)."""
+    Items are built by `_item`, as the socket's `activity.created` are."""
     if limit == 0:
         return []
-    items: list[_KeptItem] = feed_cache.page(
+    items = feed_cache.page(
         user_id=user.pk,
         before=before,
         limit=limit,
         load=partial(_page_items, user.pk, before, limit),
         read=stamps,
     )
-    movies = {m["id"]: m for m in catalogue.movie_summaries({i.movie_id for i in items})}
-    return [
-        {
-            "id": item.id,
-            "type": item.type,
-            "ts": item.ts,
-            "actor": item.actor,
-            "movie": movies[item.movie_id],
-            "data": item.data,
-        }
-        for item in items
-        if item.movie_id in movies
-    ]
+    movies = {m["id"]: m for m in catalogue.movie_summaries({pk for pk, _ in items})}
+    return [{**item, "movie": movies[pk]} for pk, item in items if pk in movies]
