@@ -183,6 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["mcbackend.throttling.UserRateThrottle"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_SCHEMA_CLASS": "mcbackend.openapi.AutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "mcbackend.negotiation.RememberingContentNegotiation",
     "EXCEPTION_HANDLER": "mcbackend.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
