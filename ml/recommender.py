@@ -27,6 +27,10 @@ from ml.sparse_ease import SparseEASE
 from ml.types import TrainResult
 
 MIN_STARS, MAX_STARS = 0.5, 5.0
+# `recommend` blends the predicted stars into the ranker's best this many movies only: over a
+# 87k catalogue the stars of every movie were a third of a fold-in's cost, and at the 32M shape
+# the blended top 20 came out of the ranker's top 200 in every probe (bench/ml/RESULTS.md).
+BLEND_CANDIDATES = 500
 Ratings: TypeAlias = Mapping[int, float] | pd.DataFrame | Sequence[tuple[int, float]]
 
 
@@ -160,14 +164,7 @@ class Recommender:
         ratings = as_ratings(ratings)
         with torch.inference_mode():
             items, stars = self._encode(ratings)
-            if len(items):
-                scores = self.ranker.score(items)
-                blend = float(self.ranker.blend)
-                if blend:
-                    bias, vec = self.model.fold_in(items, stars)
-                    scores += blend * self.model.predict_items(bias, vec)
-            else:
-                scores = self._popularity.clone()
+            scores = self.ranker.score(items) if len(items) else self._popularity.clone()
             scores[items] = float("-inf")
             blocked = [self._movie_index[m] for m in map(int, exclude) if m in self._movie_index]
             if blocked:
@@ -175,8 +172,15 @@ class Recommender:
             n = min(k, len(scores))
             if n <= 0:
                 return []
-            top = torch.topk(scores, n)
-            values, indices = top.values.tolist(), top.indices.tolist()
+            # The ranker's best BLEND_CANDIDATES, re-ranked with `blend` x the predicted stars.
+            candidates = torch.topk(scores, min(max(n, BLEND_CANDIDATES), len(scores))).indices
+            blended = scores[candidates]
+            blend = float(self.ranker.blend)
+            if blend and len(items):
+                bias, vec = self.model.fold_in(items, stars)
+                blended += blend * self.model.predict_items(bias, vec, candidates)
+            top = torch.topk(blended, n)
+            values, indices = top.values.tolist(), candidates[top.indices].tolist()
         return [
             (int(self._movie_ids[i]), float(v))
             for i, v in zip(indices, values, strict=True)

@@ -117,6 +117,7 @@ class SparseEASE(nn.Module):
         select_power: float = 0.5,
         pair_budget: int = PAIR_BUDGET,
         max_pairs: int = 0,
+        row_cap: int = 0,
         seed: int = 0,
         world: tuple[int, int] = (0, 1),
         all_reduce: Any = None,
@@ -125,7 +126,9 @@ class SparseEASE(nn.Module):
         stars, give the co-liked lists (none without). `max_pairs` > 0 bounds the co-rating
         pairs of every Gram walk: users with more ratings than the cap it implies
         (`user_cap`) enter the Gram with a seeded random `user_cap` of them (kept in
-        `model.user_cap`; 0: nobody was capped). Popularity counts every rating."""
+        `model.user_cap`; 0: nobody was capped). Popularity counts every rating. `row_cap` > 0
+        keeps, for scoring, each rated movie's `row_cap` largest weights (by magnitude; the
+        column form the correction reads keeps them all)."""
         counts = torch.bincount(items, minlength=n_items)
         kept = torch.nonzero(counts >= min_support).flatten()
         m = len(kept)
@@ -169,16 +172,24 @@ class SparseEASE(nn.Module):
         model.neighbours = nbr.to(torch.int32)
         model.weights = weights
         model.popularity = counts.to(torch.float32)
-        model._build_rows()
+        model._build_rows(row_cap)
         return model
 
-    def _build_rows(self) -> None:
+    def _build_rows(self, row_cap: int = 0) -> None:
         m, k = self.neighbours.shape
         src = self.neighbours.reshape(-1).long()
         tgt = torch.arange(m, dtype=torch.int32).repeat_interleave(k)
         val = self.weights.reshape(-1)
         keep = val != 0
         src, tgt, val = src[keep], tgt[keep], val[keep]
+        if row_cap > 0:
+            # Within each source row, largest magnitude first; keep the first `row_cap`.
+            by_size = torch.argsort(val.abs(), descending=True, stable=True)
+            by_row = by_size[torch.argsort(src[by_size], stable=True)]
+            counts = torch.bincount(src, minlength=m)
+            rank = torch.arange(len(by_row)) - (torch.cumsum(counts, 0) - counts)[src[by_row]]
+            kept_entries = torch.sort(by_row[rank < row_cap]).values  # back in column order
+            src, tgt, val = src[kept_entries], tgt[kept_entries], val[kept_entries]
         order = torch.argsort(src, stable=True)
         self.row_targets = tgt[order].contiguous()
         self.row_weights = val[order].contiguous()
@@ -190,17 +201,22 @@ class SparseEASE(nn.Module):
 
     def score(self, items: torch.Tensor) -> torch.Tensor:
         """x_u B over all items for the rated `items` (items outside the kept set get -inf).
-        The rated rows are sliced out of the CSR copy (popular movies' rows are long: up to
-        ~42k entries at 87k movies), entries in row order, and summed into the kept movies."""
+        The rated rows are gathered out of the CSR copy in one index (popular movies' rows are
+        long: up to `row_cap` entries), in row order, and summed into the kept movies."""
         pos = self.position[items]
         pos = pos[pos >= 0]
         if len(pos) == 0:
             return self.popularity.clone()
-        bounds = torch.stack([self.row_ptr[pos], self.row_ptr[pos + 1]], 1).tolist()
-        targets = torch.cat([self.row_targets[lo:hi] for lo, hi in bounds])
-        weights = torch.cat([self.row_weights[lo:hi] for lo, hi in bounds])
+        starts = self.row_ptr[pos]
+        lengths = self.row_ptr[pos + 1] - starts
+        # The rows' entries, in row order: entry e of the joined rows sits at e + (its row's
+        # start - the row's offset in the join).
+        shift = starts - (torch.cumsum(lengths, 0) - lengths)
+        entries = torch.arange(int(lengths.sum())) + torch.repeat_interleave(shift, lengths)
         kept_scores = torch.zeros(len(self.kept))
-        kept_scores.index_add_(0, targets, weights)
+        kept_scores.index_add_(0, self.row_targets[entries], self.row_weights[entries])
+        if len(self.kept) == self.n_items:  # every movie kept: positions are the items
+            return kept_scores
         out = torch.full((self.n_items,), float("-inf"))
         out[self.kept] = kept_scores
         return out

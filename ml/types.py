@@ -56,6 +56,10 @@ class TrainConfig:
     # that many ratings (ml/sparse_ease.py `user_cap`). 0: no cap. The shared splits have ~5e7
     # pairs (never capped); a MovieLens-32M shape ~1.9e10 (bench/ml/RESULTS.md, 2026-12-01 night).
     ease_max_pairs: int = 6_000_000_000
+    # sparse: scoring entries kept per rated movie, its largest weights (0: all). A popular movie
+    # is a neighbour of up to half a 87k catalogue; its smallest weights barely move a ranking
+    # but were most of the fold-in's cost at that size (bench/ml/RESULTS.md, 2026-12-02).
+    ease_row_cap: int = 2000
     # < 0: fitted on the validation split (not the default: bench/ml/RESULTS.md, 2026-12-01 late)
     rank_blend: float = 0.1
     resid_alpha: float = -1.0  # < 0: fitted on the validation split; 0 disables the correction
@@ -90,6 +94,7 @@ class TrainConfig:
             (self.ease_topk >= 1, "ease_topk must be at least 1"),
             (self.ease_select_power >= 0, "ease_select_power must be >= 0"),
             (self.ease_max_pairs >= 0, "ease_max_pairs must be >= 0 (0: no cap)"),
+            (self.ease_row_cap >= 0, "ease_row_cap must be >= 0 (0: no cap)"),
             (self.resid_beta > 0, "resid_beta must be positive"),
         ]
         for ok, message in rules:

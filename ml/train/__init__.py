@@ -219,6 +219,7 @@ def _fit_ranker(
             topk=config.ease_topk,
             select_power=config.ease_select_power,
             max_pairs=config.ease_max_pairs,
+            row_cap=config.ease_row_cap,
             seed=config.seed,
             world=_world(),
             all_reduce=_all_reduce,

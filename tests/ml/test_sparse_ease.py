@@ -4,6 +4,7 @@ user in exactly as training scores them, save/load changes nothing, and the arti
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 import torch
 
+import ml.recommender as recommender_module
 from ml.artifacts import load_artifact, save_artifact
 from ml.data import IdMap
 from ml.model import EASE
@@ -247,3 +249,63 @@ def test_fitted_blend_is_chosen_on_validation_and_stored(
     fixed = train(ratings, dataclasses.replace(small_config, rank_blend=0.3))
     assert float(fixed.ranker.blend) == pytest.approx(0.3)
     assert fixed.metrics["rank_blend"] == pytest.approx(0.3)
+
+
+def _rows(ranker: SparseEASE) -> list[dict[int, float]]:
+    """Each source row's {target position: weight}."""
+    ptr = ranker.row_ptr.tolist()
+    targets, weights = ranker.row_targets.tolist(), ranker.row_weights.tolist()
+    return [dict(zip(targets[a:b], weights[a:b], strict=True)) for a, b in itertools.pairwise(ptr)]
+
+
+def test_row_cap_keeps_each_rated_movies_largest_weights(
+    ratings: pd.DataFrame, small_config: TrainConfig
+) -> None:
+    users, movies = IdMap(ratings.userId), IdMap(ratings.movieId)
+    data = _encode(ratings, users, movies)
+
+    def fitted(cap: int) -> SparseEASE:
+        config = dataclasses.replace(small_config, ease_topk=40, ease_row_cap=cap)
+        ranker = _fit_ranker(data, len(users), len(movies), config)
+        assert isinstance(ranker, SparseEASE)
+        return ranker
+
+    whole = _rows(fitted(0))
+    cap = max(len(row) for row in whole) // 2
+    capped = _rows(fitted(cap))
+    assert any(len(row) > cap for row in whole)  # the cap binds somewhere
+    for full, kept in zip(whole, capped, strict=True):
+        largest = sorted(full.values(), key=abs, reverse=True)[:cap]
+        assert sorted(kept.values(), key=abs, reverse=True) == pytest.approx(largest)
+        assert all(full[target] == weight for target, weight in kept.items())
+    assert _rows(fitted(max(len(row) for row in whole))) == whole
+
+
+def test_served_list_blends_stars_into_the_rankers_best(
+    trained: TrainResult, ratings: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With candidates enough for the catalogue the list is exactly ranker + blend x stars over
+    every movie; with fewer, it comes from the ranker's best `BLEND_CANDIDATES`, in blend order."""
+    rec = Recommender.from_result(trained)
+    ranker, model = trained.ranker, trained.model
+    assert isinstance(ranker, SparseEASE)
+    assert float(ranker.blend) > 0
+    for user in (1, 2, 17):
+        mine = ratings[ratings.userId == user]
+        stars = dict(zip(mine.movieId.tolist(), mine.rating.tolist(), strict=True))
+        items, values = rec._encode(stars)
+        with torch.inference_mode():
+            rank = ranker.score(items)
+            rank[items] = float("-inf")
+            bias, vec = model.fold_in(items, values)
+            blended = rank + float(ranker.blend) * model.predict_items(bias, vec)
+        exact = torch.topk(blended, 10).indices.tolist()
+        served = [rec._movie_index[m] for m, _ in rec.recommend(ratings=stars, k=10)]
+        assert served == exact
+
+        monkeypatch.setattr(recommender_module, "BLEND_CANDIDATES", 12)
+        best = set(torch.topk(rank, 12).indices.tolist())
+        few = [rec._movie_index[m] for m, _ in rec.recommend(ratings=stars, k=10)]
+        assert set(few) <= best
+        assert few == sorted(few, key=lambda i: -float(blended[i]))
+        monkeypatch.undo()
