@@ -8,7 +8,8 @@ keeps both, each tagged with the members' *ratings stamps*: random values in the
 reads its members' stamps in one round trip and uses a memo entry only when its tags match.
 
 Why a stale entry is never used, and the one bound (an entry lives HOME_ROWS_CACHE_SECONDS at
-most): mcbackend.stamps, the protocol every per-process copy here follows. With the cache
+most): mcbackend.stamps, the protocol every per-process copy here follows. Who may be in a
+group (`membership`) is kept the same way, tagged with the user's feed stamps. With the cache
 unreachable there are no stamps and nothing is memoised: every request computes from the
 database. A new model (or catalogue, for the top movies) starts each memo afresh.
 """
@@ -18,20 +19,47 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from django.conf import settings
 
-from mcbackend.stamps import Stamps
+from mcbackend.stamps import KeptCopies, Stamps
+from social.feed_stamps import FEED_STAMPS
 
 RATINGS_STAMPS = Stamps("home:ratings-stamp")
 
 
-def ratings_stamps(user_ids: list[int]) -> list[str] | None:
+def ratings_stamps(
+    user_ids: list[int], read: Mapping[str, Any] | None = None
+) -> list[str] | None:
     """Each user's current ratings stamp, created where there is none (one round trip when all
-    exist); None when the cache is unreachable."""
-    return RATINGS_STAMPS.current_many(user_ids)
+    exist, none when `read` holds them: `group_stamp_keys`); None when the cache is
+    unreachable."""
+    return RATINGS_STAMPS.current_many(user_ids, read)
+
+
+def group_stamp_keys(user_id: int, friend_ids: list[int]) -> tuple[str, ...]:
+    """The cache keys a group request reads: the user's feed stamps (its membership) and every
+    member's ratings stamps, for a view to read in the round trip that authenticates."""
+    return (*FEED_STAMPS.keys(user_id), *RATINGS_STAMPS.keys_many([user_id, *friend_ids]))
+
+
+def membership(
+    user_id: int,
+    friend_ids: list[int],
+    load: Callable[[], dict[int, str] | None],
+    read: Mapping[str, Any] | None = None,
+) -> dict[int, str] | None:
+    """`load()` (the friends' names, None unless every id is a visible friend) kept per process
+    and tagged with the user's feed stamps: every change of the user's friendships, blocks
+    either way and friends' names replaces them (social.feed_stamps), and that is all the
+    answer reads. `read`: the stamps' values as read with the authentication."""
+    stamp = FEED_STAMPS.current(user_id, read) if memberships.enabled() else None
+    names: dict[int, str] | None = memberships.get_or_load(
+        (user_id, tuple(friend_ids)), stamp, load
+    )
+    return names
 
 
 def member_ratings_changed(*, user_id: int) -> None:
@@ -87,9 +115,12 @@ class OwnedMemo:
 member_vectors = OwnedMemo(size=2000)
 # A group's rendered movies (a few kB): the groups last asked for.
 group_movies = OwnedMemo(size=2000)
+# Who may be in a group: (user, friend ids) -> the friends' names, or None.
+memberships = KeptCopies("HOME_ROWS_CACHE_SECONDS", max_size=10_000)
 
 
 def clear() -> None:
     """Forget everything this process memoised (tests)."""
     member_vectors.clear()
     group_movies.clear()
+    memberships.clear()

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -321,16 +322,18 @@ def home_rows_key(user_id: int) -> str:
     return f"home:rows:{user_id}"
 
 
-def home_rows_json(*, user: User, limit: int) -> bytes:
+def home_rows_json(*, user: User, limit: int, read: Mapping[str, Any] | None = None) -> bytes:
     """The rows with at most `limit` movies each, empty rows left out, as the JSON response
-    body. Served from the cache entry the last refresh stored (home.services) while the
-    deployed model is the one it was computed with; computed and stored here otherwise."""
+    body. Served from the cache entry the last refresh stored (home.services; `read`: the
+    cache's values as read with the authentication, when they hold it) while the deployed model
+    is the one it was computed with; computed and stored here otherwise."""
     recommender = get_recommender()
     version = recommender.version if recommender is not None else None
-    entry = cache.get(home_rows_key(user.pk))
+    key = home_rows_key(user.pk)
+    entry = read[key] if read is not None and key in read else cache.get(key)
     if entry is None or entry["model_version"] != version:
         entry = home_rows_compute(user=user)
-        cache.set(home_rows_key(user.pk), entry, timeout=settings.HOME_ROWS_CACHE_SECONDS)
+        cache.set(key, entry, timeout=settings.HOME_ROWS_CACHE_SECONDS)
     return _decode_rows(entry["rows"], limit)
 
 
@@ -486,23 +489,34 @@ _member_names = PreparedQuery(
 )
 
 
-def group_members(*, user: User, friend_ids: list[int]) -> list[dict[str, Any]] | None:
+def group_members(
+    *, user: User, friend_ids: list[int], read: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]] | None:
     """The group's user summaries (`id`, `username`), the user first, then `friend_ids` in
     order; None unless every one of them is the user's friend, not hidden by a block either
-    way (social's rule). One query: the names of those of the ids that the rule lets through."""
+    way (social's rule). Kept per process while the user's feed stamps hold
+    (home.member_cache.membership; `read`: their values read with the authentication), else
+    one query: the names of those of the ids that the rule lets through."""
     if not all(0 < pk < 2**63 for pk in friend_ids):  # beyond the id column: no such user
         return None
-    names_sql, names_params = _member_names.sql(*friend_ids)
-    friends_sql, friends_params = friend_ids_visible_sql(user_id=user.pk)
-    sql = f"SELECT n.id, n.username FROM ({names_sql}) AS n WHERE n.id IN ({friends_sql})"  # noqa: S608
-    name = f"home_group_members_{len(friend_ids)}"  # the SQL is fixed per number of ids
-    usernames = dict(rows_prepared(name, sql, [*names_params, *friends_params]))
-    if len(usernames) != len(friend_ids):
+    usernames = member_cache.membership(
+        user.pk, friend_ids, partial(_friend_names, user.pk, friend_ids), read
+    )
+    if usernames is None:
         return None
     return [
         {"id": user.pk, "username": user.username},
         *({"id": pk, "username": usernames[pk]} for pk in friend_ids),
     ]
+
+
+def _friend_names(user_id: int, friend_ids: list[int]) -> dict[int, str] | None:
+    names_sql, names_params = _member_names.sql(*friend_ids)
+    friends_sql, friends_params = friend_ids_visible_sql(user_id=user_id)
+    sql = f"SELECT n.id, n.username FROM ({names_sql}) AS n WHERE n.id IN ({friends_sql})"  # noqa: S608
+    name = f"home_group_members_{len(friend_ids)}"  # the SQL is fixed per number of ids
+    usernames = dict(rows_prepared(name, sql, [*names_params, *friends_params]))
+    return usernames if len(usernames) == len(friend_ids) else None
 
 
 def _group_movies(
@@ -546,14 +560,17 @@ def _group_movies(
     return movies[:limit]
 
 
-def group_picks_json(*, members: list[dict[str, Any]], limit: int) -> bytes:
+def group_picks_json(
+    *, members: list[dict[str, Any]], limit: int, read: Mapping[str, Any] | None = None
+) -> bytes:
     """The response body (GroupPicksOutputSerializer's shape, as the JSON renderer writes it)
     for `members` (`group_members`). The movies part is memoised per process for the members'
-    ratings stamps, the model and the catalogue (home.member_cache)."""
+    ratings stamps (`read`: as read with the authentication), the model and the catalogue
+    (home.member_cache)."""
     member_ids = [member["id"] for member in members]
     recommender = get_recommender()
     # Without a model the stars follow everyone's ratings (the damped averages): not memoised.
-    stamps = member_cache.ratings_stamps(member_ids) if recommender is not None else None
+    stamps = member_cache.ratings_stamps(member_ids, read) if recommender is not None else None
     owner = (recommender, catalogue_store.current())
     key = (tuple(member_ids), tuple(stamps or ()), limit)
     movies_json = member_cache.group_movies.get(owner, key) if stamps is not None else None

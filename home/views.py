@@ -1,10 +1,19 @@
+import orjson
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.auth import AuthenticatedRequest
-from home.selectors import group_members, group_picks_json, home_rows_json
+from accounts.auth import AuthenticatedRequest, values_read_with_authentication
+from home.member_cache import group_stamp_keys
+from home.selectors import (
+    GROUP_MAX_FRIENDS,
+    group_members,
+    group_picks_json,
+    home_rows_json,
+    home_rows_key,
+)
 from home.serializers import (
     NOT_A_FRIEND,
     GroupPicksInputSerializer,
@@ -35,6 +44,11 @@ BAD_LIMIT = OpenApiResponse(description='`limit` is not a non-negative integer: 
 
 
 class HomeRowsView(APIView):
+    @staticmethod
+    def read_with_authentication(user_id: int) -> tuple[str, ...]:
+        """The cached rows, read in the round trip that authenticates (accounts.auth)."""
+        return (home_rows_key(user_id),)
+
     @extend_schema(
         summary="The home page's rows, each movie with its reason",
         description="Rows best first: top_picks, because_you_liked (up to two), friends, "
@@ -51,11 +65,30 @@ class HomeRowsView(APIView):
         limit = RowLimitPagination().get_limit(request)
         # The body the JSON renderer would produce, joined from the cached rows' JSON
         # (home.selectors); content negotiation still ran (JSON is the only renderer).
-        body = home_rows_json(user=request.user, limit=limit)
+        body = home_rows_json(
+            user=request.user, limit=limit, read=values_read_with_authentication(request)
+        )
         return HttpResponse(body, content_type="application/json")
 
 
+def _ids_in_body(request: Request) -> list[int]:
+    """The body's `user_ids` when it is a short list of integers, else [] (the serializer
+    answers for every other body): read before authentication only to name stamps."""
+    try:
+        ids = orjson.loads(request._request.body).get("user_ids")
+    except Exception:  # not JSON, not an object, too large...: the view's parsing says so
+        return []
+    if not isinstance(ids, list) or len(ids) > GROUP_MAX_FRIENDS:
+        return []
+    return ids if all(type(pk) is int and 0 < pk < 2**63 for pk in ids) else []
+
+
 class GroupPicksView(APIView):
+    def read_with_authentication(self, user_id: int) -> tuple[str, ...]:
+        """The stamps a repeat request needs (membership, the members' ratings), read in the
+        round trip that authenticates (accounts.auth)."""
+        return group_stamp_keys(user_id, _ids_in_body(self.request))
+
     @extend_schema(
         summary="Movies for you and up to 7 friends (movie night)",
         request=GroupPicksInputSerializer,
@@ -74,10 +107,13 @@ class GroupPicksView(APIView):
         limit = RowLimitPagination().get_limit(request)
         serializer = GroupPicksInputSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        members = group_members(user=request.user, friend_ids=serializer.validated_data["user_ids"])
+        read = values_read_with_authentication(request)
+        members = group_members(
+            user=request.user, friend_ids=serializer.validated_data["user_ids"], read=read
+        )
         if members is None:
             # Unknown ids, strangers and blocked users alike: the message names no id.
             raise ValidationError({"user_ids": [NOT_A_FRIEND]})
         # The body the JSON renderer would produce for GroupPicksOutputSerializer (home.selectors).
-        body = group_picks_json(members=members, limit=limit)
+        body = group_picks_json(members=members, limit=limit, read=read)
         return HttpResponse(body, content_type="application/json")

@@ -87,15 +87,26 @@ class Stamps:
         self._replace([self.all_key])
         transaction.on_commit(partial(self._replace, [self.all_key]), robust=True)
 
-    def current_many(self, user_ids: Sequence[int]) -> list[str] | None:
+    def keys_many(self, user_ids: Iterable[int]) -> tuple[str, ...]:
+        """The cache keys `current_many` needs for these users (see `keys`)."""
+        return (*(self.key(user_id) for user_id in user_ids), self.all_key)
+
+    def current_many(
+        self, user_ids: Sequence[int], read: Mapping[str, Any] | None = None
+    ) -> list[str] | None:
         """`current` for several users in one round trip (when all their stamps exist), in the
-        order given; None when the cache is unreachable."""
+        order given, from `read` (the values of `keys_many(user_ids)` read by the caller) when
+        it holds them all; None when the cache is unreachable."""
         keys = [self.key(user_id) for user_id in user_ids]
-        try:
-            found = cache.get_many([*keys, self.all_key])
-        except Exception as exc:  # cache unreachable: the caller reads the database
-            logger.warning("Stamps %s unavailable, reading the database: %s", self.name, exc)
-            return None
+        wanted = [*keys, self.all_key]
+        if read is not None and all(read.get(key) is not None for key in wanted):
+            found: Mapping[str, Any] = read
+        else:
+            try:
+                found = cache.get_many(wanted)
+            except Exception as exc:  # cache unreachable: the caller reads the database
+                logger.warning("Stamps %s unavailable, reading the database: %s", self.name, exc)
+                return None
         stamps = []
         for user_id, key in zip(user_ids, keys, strict=True):
             if key in found and self.all_key in found:

@@ -232,8 +232,8 @@ def test_query_count_is_fixed(
     # cached yet); movie summaries (the first time this process shows them).
     with django_assert_num_queries(3):
         assert _post(auth_client, {"user_ids": [f.id for f in friends]}).status_code == 200
-    # Now every member's predictions and the summaries are cached: the members only.
-    with django_assert_num_queries(1):
+    # Now the membership, every member's predictions and the summaries are kept: no query.
+    with django_assert_num_queries(0):
         assert _post(auth_client, {"user_ids": [f.id for f in friends]}).status_code == 200
 
 

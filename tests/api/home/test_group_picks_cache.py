@@ -13,12 +13,23 @@ from home import member_cache
 from home.serializers import GroupPicksOutputSerializer
 from mcbackend.renderers import ORJSONRenderer
 from movies.models import Movie
+from social.services import friendship_create
+from tests.api.accounts.test_sessions import bearer, login
 from tests.factories import FriendshipFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/recommendations/group/"
 NOT_A_FRIEND = {"user_ids": ["Every id must be one of your friends."]}
+
+
+@pytest.fixture(params=["forced", "token"])
+def auth_client(request, user, password):
+    """alice, each test twice: authenticated by the test client, and signed in with a real
+    access token, whose authentication reads the group's stamps in its round trip."""
+    if request.param == "forced":
+        return _client(user)
+    return bearer(login(APIClient(), password)[0])
 
 
 def _client(user):
@@ -101,6 +112,18 @@ def test_a_removed_friendship_refuses_the_next_group(tiny_model, trio, auth_clie
     assert _group(auth_client, [fan.id]).status_code == 200
 
 
+def test_a_new_friendship_admits_the_next_group(tiny_model, trio, user, auth_client):
+    fan, _ = trio
+    stranger = UserFactory()
+    assert _group(auth_client, [fan.id, stranger.id]).json() == NOT_A_FRIEND
+
+    friendship_create(user_a=user, user_b=stranger)
+
+    response = _group(auth_client, [fan.id, stranger.id])
+    assert response.status_code == 200
+    assert [m["id"] for m in response.json()["members"]] == [user.id, fan.id, stranger.id]
+
+
 def test_a_block_refuses_the_next_group(tiny_model, trio, user, auth_client):
     fan, other = trio
     assert _group(auth_client, [fan.id, other.id]).status_code == 200
@@ -131,6 +154,25 @@ def test_a_renamed_member_shows_at_once(tiny_model, trio, auth_client):
 
     members = _group(auth_client, [fan.id, other.id]).json()["members"]
     assert [m["username"] for m in members][1] == "fan2"
+
+
+def test_your_own_new_name_shows_at_once(tiny_model, trio, auth_client):
+    fan, other = trio
+    _group(auth_client, [fan.id, other.id])
+
+    assert (
+        auth_client.patch("/api/user/update/", {"username": "al"}, format="json").status_code == 200
+    )
+
+    assert _group(auth_client, [fan.id, other.id]).json()["members"][0]["username"] == "al"
+
+
+def test_a_repeat_group_costs_no_query(tiny_model, trio, auth_client, django_assert_num_queries):
+    fan, other = trio
+    first = _group(auth_client, [fan.id, other.id]).json()
+
+    with django_assert_num_queries(0):
+        assert _group(auth_client, [fan.id, other.id]).json() == first
 
 
 def test_the_body_is_what_the_documented_serializer_renders(tiny_model, trio, user, auth_client):

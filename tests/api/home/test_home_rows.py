@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from movies.models import Rating
+from tests.api.accounts.test_sessions import bearer, login
 from tests.factories import FriendshipFactory, MovieFactory, RatingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +157,23 @@ def test_a_new_rating_leaves_every_row_at_once(
         "id": movie.id,
         "title": movie.title,
     }
+
+
+def test_signed_in_with_a_token_the_rows_follow_a_new_rating_at_once(
+    tiny_model, planted, user, password, rate_over_http, django_assert_num_queries
+):
+    # A real access token: authentication reads the cached rows in its round trip.
+    tab = bearer(login(APIClient(), password)[0])
+    _rate(user, planted.action[:6])
+    before = _rows(tab, limit=50)
+    with django_assert_num_queries(0):
+        assert _rows(tab, limit=50) == before
+    target = _row(before, "top_picks")["movies"][0]["id"]
+    movie = next(m for m in planted.action + planted.romance if m.id == target)
+
+    rate_over_http(tab, movie, 5)
+
+    assert target not in _all_ids(_rows(tab, limit=50))
 
 
 # ---------------------------------------------------------------- reasons
