@@ -30,9 +30,7 @@ from social.feed_stamps import FEED_STAMPS
 RATINGS_STAMPS = Stamps("home:ratings-stamp")
 
 
-def ratings_stamps(
-    user_ids: list[int], read: Mapping[str, Any] | None = None
-) -> list[str] | None:
+def ratings_stamps(user_ids: list[int], read: Mapping[str, Any] | None = None) -> list[str] | None:
     """Each user's current ratings stamp, created where there is none (one round trip when all
     exist, none when `read` holds them: `group_stamp_keys`); None when the cache is
     unreachable."""
