@@ -53,9 +53,8 @@ def membership(
     and tagged with the user's feed stamps: every change of the user's friendships, blocks
     either way and friends' names replaces them (social.feed_stamps), and that is all the
     answer reads. `read`: the stamps' values as read with the authentication."""
-    stamp = FEED_STAMPS.current(user_id, read) if memberships.enabled() else None
     names: dict[int, str] | None = memberships.get_or_load(
-        (user_id, tuple(friend_ids)), stamp, load
+        (user_id, tuple(friend_ids)), load, stamps=FEED_STAMPS, user_id=user_id, read=read
     )
     return names
 

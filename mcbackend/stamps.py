@@ -160,9 +160,19 @@ class KeptCopies:
     def enabled(self) -> bool:
         return float(getattr(settings, self.max_age_setting)) > 0
 
-    def get_or_load(self, key: Hashable, stamp: str | None, load: Callable[[], T]) -> T:
-        """The copy kept under `key` for `stamp`, else `load()` (kept when `stamp` is not None:
-        None means the stamps could not be read, so nothing is known to be current)."""
+    def get_or_load(
+        self,
+        key: Hashable,
+        load: Callable[[], T],
+        *,
+        stamps: Stamps,
+        user_id: object,
+        read: Mapping[str, Any] | None = None,
+    ) -> T:
+        """The copy kept under `key` while `user_id`'s `stamps` are what they were when it was
+        loaded (`read`: their values as the caller read them, e.g. with the authentication;
+        else read here), else `load()`, kept unless the stamps could not be read."""
+        stamp = stamps.current(user_id, read) if self.enabled() else None
         if stamp is None:
             return load()
         now = time.monotonic()

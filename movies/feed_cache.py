@@ -52,8 +52,9 @@ def page(
     """`load()`'s page for this viewer, cursor and limit, or this process's copy of it while
     the viewer's feed stamps (`read`: as read with authentication; else read here) are the
     same as when it was loaded."""
-    current = FEED_STAMPS.current(user_id, read) if _pages.enabled() else None
-    return _pages.get_or_load((user_id, before, limit), current, load)
+    return _pages.get_or_load(
+        (user_id, before, limit), load, stamps=FEED_STAMPS, user_id=user_id, read=read
+    )
 
 
 def clear() -> None:

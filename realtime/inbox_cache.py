@@ -32,9 +32,12 @@ def unread_count(*, user_id: int, read: Mapping[str, Any] | None = None) -> Inbo
     """The user's unread count and newest id: this process's copy while the user's inbox stamps
     are unchanged (`read`: their values as read in the request's authentication round trip,
     `STAMPS.keys`; else read here), otherwise one query (`notification_unread_count`)."""
-    current = STAMPS.current(user_id, read) if _counts.enabled() else None
     count: InboxCount = _counts.get_or_load(
-        user_id, current, lambda: notification_unread_count(user_id=user_id)
+        user_id,
+        lambda: notification_unread_count(user_id=user_id),
+        stamps=STAMPS,
+        user_id=user_id,
+        read=read,
     )
     return count
 
