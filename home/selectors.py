@@ -339,7 +339,6 @@ def home_rows_json(*, user: User, limit: int, read: Mapping[str, Any] | None = N
 
 # ---------------------------------------------------------------- group picks
 
-GROUP_MAX_FRIENDS = 7
 # Candidates: movies with at least this many training ratings (predicted stars of thinly rated
 # movies are mostly their bias; bench/home/group_quality.py uses the same threshold).
 GROUP_MIN_SUPPORT = 10

@@ -151,6 +151,24 @@ class HomeRowOutputSerializer(serializers.Serializer):
         "are dropped before counting.",
     }
 )
+def group_friend_ids(data: Any, *, own: int) -> list[int]:
+    """The friends a group request names: its JSON integers in order, without repeats or the
+    user's own id. ValueError with the rule broken (`invalid`, `empty`, `too_many`); whether
+    they are all friends is home.selectors.group_members'."""
+    if not isinstance(data, list):
+        raise ValueError("invalid")
+    if len(data) > MAX_RAW_IDS:
+        raise ValueError("too_many")
+    if any(type(item) is not int for item in data):  # bools and "12" are refused
+        raise ValueError("invalid")
+    ids = list(dict.fromkeys(item for item in data if item != own))
+    if not ids:
+        raise ValueError("empty")
+    if len(ids) > MAX_GROUP_FRIENDS:
+        raise ValueError("too_many")
+    return ids
+
+
 class UserIdListField(serializers.Field):
     default_error_messages = {
         "invalid": "Must be a list of user ids (JSON integers).",
@@ -159,19 +177,10 @@ class UserIdListField(serializers.Field):
     }
 
     def to_internal_value(self, data: Any) -> list[int]:
-        if not isinstance(data, list):
-            self.fail("invalid")
-        if len(data) > MAX_RAW_IDS:
-            self.fail("too_many")
-        if any(type(item) is not int for item in data):  # bools and "12" are refused
-            self.fail("invalid")
-        own = self.context["user"].pk
-        ids = list(dict.fromkeys(item for item in data if item != own))
-        if not ids:
-            self.fail("empty")
-        if len(ids) > MAX_GROUP_FRIENDS:
-            self.fail("too_many")
-        return ids  # whether they are all friends: home.selectors.group_members
+        try:
+            return group_friend_ids(data, own=self.context["user"].pk)
+        except ValueError as error:
+            self.fail(str(error))
 
     def to_representation(self, value: list[int]) -> list[int]:
         return value

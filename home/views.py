@@ -7,18 +7,13 @@ from rest_framework.views import APIView
 
 from accounts.auth import AuthenticatedRequest, values_read_with_authentication
 from home.member_cache import group_stamp_keys
-from home.selectors import (
-    GROUP_MAX_FRIENDS,
-    group_members,
-    group_picks_json,
-    home_rows_json,
-    home_rows_key,
-)
+from home.selectors import group_members, group_picks_json, home_rows_json, home_rows_key
 from home.serializers import (
     NOT_A_FRIEND,
     GroupPicksInputSerializer,
     GroupPicksOutputSerializer,
     HomeRowOutputSerializer,
+    group_friend_ids,
 )
 from mcbackend.api import ArrayLimitOffsetPagination
 
@@ -71,23 +66,20 @@ class HomeRowsView(APIView):
         return HttpResponse(body, content_type="application/json")
 
 
-def _ids_in_body(request: Request) -> list[int]:
-    """The body's `user_ids` when it is a short list of integers, else [] (the serializer
-    answers for every other body): read before authentication only to name stamps."""
+def _ids_in_body(request: Request, user_id: int) -> list[int]:
+    """The friends the body names, by the serializer's rule (`group_friend_ids`), or [] for any
+    body it refuses (it answers for those): read before authentication only to name stamps."""
     try:
-        ids = orjson.loads(request._request.body).get("user_ids")
-    except Exception:  # not JSON, not an object, too large...: the view's parsing says so
+        return group_friend_ids(orjson.loads(request._request.body)["user_ids"], own=user_id)
+    except Exception:  # not JSON, not an object, too large, a broken rule...: the view says so
         return []
-    if not isinstance(ids, list) or len(ids) > GROUP_MAX_FRIENDS:
-        return []
-    return ids if all(type(pk) is int and 0 < pk < 2**63 for pk in ids) else []
 
 
 class GroupPicksView(APIView):
     def read_with_authentication(self, user_id: int) -> tuple[str, ...]:
         """The stamps a repeat request needs (membership, the members' ratings), read in the
         round trip that authenticates (accounts.auth)."""
-        return group_stamp_keys(user_id, _ids_in_body(self.request))
+        return group_stamp_keys(user_id, _ids_in_body(self.request, user_id))
 
     @extend_schema(
         summary="Movies for you and up to 7 friends (movie night)",
