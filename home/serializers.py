@@ -142,15 +142,6 @@ class HomeRowOutputSerializer(serializers.Serializer):
 # ---------------------------------------------------------------- group picks
 
 
-@extend_schema_field(
-    {
-        "type": "array",
-        "items": {"type": "integer"},
-        "minItems": 1,
-        "description": "1 to 7 friends' user ids (JSON integers). Your own id and repeated ids "
-        "are dropped before counting.",
-    }
-)
 def group_friend_ids(data: Any, *, own: int) -> list[int]:
     """The friends a group request names: its JSON integers in order, without repeats or the
     user's own id. ValueError with the rule broken (`invalid`, `empty`, `too_many`); whether
@@ -169,6 +160,15 @@ def group_friend_ids(data: Any, *, own: int) -> list[int]:
     return ids
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer"},
+        "minItems": 1,
+        "description": "1 to 7 friends' user ids (JSON integers). Your own id and repeated ids "
+        "are dropped before counting.",
+    }
+)
 class UserIdListField(serializers.Field):
     default_error_messages = {
         "invalid": "Must be a list of user ids (JSON integers).",
