@@ -27,8 +27,10 @@ class TrainConfig:
     stopping on `val_fraction` of the ratings, `patience` epochs without improvement); `refit`:
     retrain the rating model on all ratings for the best number of epochs, and the ranker on all
     ratings (False: both are served as fitted on the fit part; one ranker fit instead of two);
-    `ease_*`: the ranking model; `rank_blend`: weight of the predicted stars in the ranked list
-    (< 0: fitted on the validation split by NDCG@10, `ml/train/blend.py`); `resid_alpha` < 0
+    `ease_*`: the ranking model; `rank_blend`: weight of the predicted stars in the ranked list,
+    for ranker scores that spread as dense EASE's on the demo data: training scales it by the
+    served ranker's own spread (`ml.train.blend.spread_weight`; the served weight is the
+    manifest's `rank_blend`), or < 0: fitted on the validation split by NDCG@10; `resid_alpha` < 0
     fits the neighbour correction on the validation split (0 turns it off).
     """
 

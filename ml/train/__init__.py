@@ -28,7 +28,7 @@ from ml.data import (
 )
 from ml.model import EASE, MatrixFactorization
 from ml.sparse_ease import SparseEASE, neighbour_numbers
-from ml.train.blend import BLEND_GRID, fit_blend, ranking_curve
+from ml.train.blend import BLEND_GRID, fit_blend, ranking_curve, score_spread, spread_weight
 from ml.types import TrainConfig, TrainResult
 
 __all__ = ["TrainConfig", "TrainResult", "train"]
@@ -407,7 +407,6 @@ def train(
                 {f"val_ndcg@10_blend_{w:g}": v for w, v in zip(BLEND_GRID, curve, strict=True)}
             )
     metrics["resid_alpha"] = alpha
-    metrics["rank_blend"] = blend
     if config.refit:
         val_ranker = None  # freed before the refit
         model, _ = _fit_mf(
@@ -420,6 +419,12 @@ def train(
             history=None,
         )
     ranker = val_ranker if val_ranker is not None else _fit_ranker(full, n_users, n_items, config)
+    if config.rank_blend >= 0:  # a fixed weight, put on this ranker's scale
+        served = fit if val_ranker is not None else full
+        spread = score_spread(ranker, users=served.users, items=served.items, seed=config.seed)
+        metrics["ranker_spread"] = spread
+        blend = spread_weight(config.rank_blend, spread)
+    metrics["rank_blend"] = blend
     if isinstance(ranker, SparseEASE):
         metrics["ease_user_cap"] = ranker.user_cap  # 0: no user's ratings were capped
         metrics["ease_gram_share"] = ranker.gram_share

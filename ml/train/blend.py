@@ -9,6 +9,10 @@ the weight with the best validation NDCG@10, as the neighbour correction's alpha
 the same split. No test data is read. Opt-in (`TrainConfig.rank_blend < 0`): on the shared
 splits the random validation split picks 0.05, below the fixed 0.1 on both test splits
 (bench/ml/RESULTS.md).
+
+A fixed weight is instead put on the served ranker's own scale: `spread_weight` multiplies it by
+the ranker's `score_spread` over `REFERENCE_SPREAD`, so the mix of ranker and stars does not
+change when the ranker's scores spread wider or narrower.
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ LIKED = 4.0  # relevant: validation ratings >= this (the evaluation protocol's t
 # Candidate weights: 0 (ranker alone) and a geometric grid around the former fixed 0.1.
 BLEND_GRID = (0.0, 0.02, 0.035, 0.05, 0.07, 0.1, 0.14, 0.2, 0.28, 0.4, 0.56, 0.8)
 MAX_USERS = 1000  # validation users scored (seeded sample when there are more)
+# A fixed weight (`TrainConfig.rank_blend` >= 0) is per this ranker-score spread: dense EASE's
+# `score_spread` on the demo ratings (data/demo/ml-latest-small, default config: 0.03176), the
+# ranker and data the served 0.1 was chosen with. The top-128 ranker's scores spread ~1.2x wider
+# (it lacks the small negative weights of the movies outside each neighbourhood), so the same
+# 0.1 gave it less of the stars than dense EASE got (bench/ml/RESULTS.md, 2026-12-02 morning).
+REFERENCE_SPREAD = 0.0318
 
 
 def ranking_curve(
@@ -91,3 +101,45 @@ def fit_blend(curve: Sequence[float], weights: Sequence[float] = BLEND_GRID) -> 
     best = max(range(len(weights)), key=lambda i: (curve[i], -weights[i]))
     value = float(weights[best])
     return value if math.isfinite(value) else 0.0
+
+
+def score_spread(
+    ranker: EASE | SparseEASE,
+    *,
+    users: torch.Tensor,
+    items: torch.Tensor,
+    max_users: int = MAX_USERS,
+    seed: int = 0,
+) -> float:
+    """The scale of the ranker's scores: over (a seeded sample of) the users, each folded in
+    from their ratings (`users`, `items`), the mean standard deviation of their scores over the
+    kept movies they have not rated. 0.0 when no user has two such movies."""
+    order = torch.argsort(users, stable=True)
+    sorted_users = users[order]
+    present = torch.unique(sorted_users)
+    if len(present) > max_users:
+        gen = torch.Generator().manual_seed(seed)
+        sample = torch.randperm(len(present), generator=gen)[:max_users]
+        present = torch.sort(present[sample]).values
+    lo = torch.searchsorted(sorted_users, present)
+    hi = torch.searchsorted(sorted_users, present, right=True)
+    total, n = 0.0, 0
+    with torch.inference_mode():
+        for c in range(len(present)):
+            rated = items[order[int(lo[c]) : int(hi[c])]]
+            if not bool((ranker.position[rated] >= 0).any()):
+                continue  # no kept movie: the popularity fallback, not the ranker's scale
+            scores = ranker.score(rated)
+            scores[rated] = float("-inf")
+            open_ = scores[torch.isfinite(scores)]
+            if len(open_) >= 2:
+                total += float(open_.std())
+                n += 1
+    return total / n if n else 0.0
+
+
+def spread_weight(weight: float, spread: float) -> float:
+    """The stars' weight for a ranker whose scores spread `spread` (`score_spread`), from a
+    weight chosen for `REFERENCE_SPREAD`; `weight` itself when the spread is unknown (0)."""
+    scaled = weight * spread / REFERENCE_SPREAD
+    return scaled if spread > 0 and math.isfinite(scaled) else weight

@@ -22,6 +22,7 @@ from ml.model import EASE
 from ml.recommender import Recommender
 from ml.sparse_ease import SparseEASE
 from ml.train import TrainConfig, TrainResult, _encode, _fit_ranker, _gram, train
+from ml.train.blend import REFERENCE_SPREAD, score_spread, spread_weight
 
 
 def _dense(ranker: SparseEASE) -> torch.Tensor:
@@ -247,8 +248,40 @@ def test_fitted_blend_is_chosen_on_validation_and_stored(
     loaded = Recommender.load(save_artifact(tmp_path, result=result, curve=False))
     assert float(loaded.ranker.blend) == pytest.approx(blend)
     fixed = train(ratings, dataclasses.replace(small_config, rank_blend=0.3))
-    assert float(fixed.ranker.blend) == pytest.approx(0.3)
-    assert fixed.metrics["rank_blend"] == pytest.approx(0.3)
+    spread = fixed.metrics["ranker_spread"]
+    assert spread > 0
+    assert float(fixed.ranker.blend) == pytest.approx(0.3 * spread / REFERENCE_SPREAD)
+    assert fixed.metrics["rank_blend"] == pytest.approx(float(fixed.ranker.blend))
+
+
+def test_fixed_blend_follows_the_rankers_score_scale(
+    trained: TrainResult, ratings: pd.DataFrame
+) -> None:
+    """A ranker whose scores are all twice as large spreads twice as wide and gets twice the
+    stars' weight, so the served lists do not change with the ranker's scale."""
+    frame = ratings
+    encoded = _encode(frame, trained.users, trained.movies)
+    users, items = encoded.users, encoded.items
+    ranker = trained.ranker
+    spread = score_spread(ranker, users=users, items=items)
+    assert spread == pytest.approx(trained.metrics["ranker_spread"])
+    rec = Recommender.from_result(trained)
+    histories = [dict(zip(g.movieId, g.rating, strict=True)) for _, g in frame.groupby("userId")]
+    before = [rec.recommend(ratings=h, k=10) for h in histories[:20]]
+    old = {name: getattr(ranker, name).clone() for name in ("weights", "row_weights", "blend")}
+    try:
+        ranker.weights.mul_(2.0)
+        ranker.row_weights.mul_(2.0)
+        doubled = score_spread(ranker, users=users, items=items)
+        assert doubled == pytest.approx(2 * spread, rel=1e-5)
+        ranker.blend.fill_(spread_weight(trained.config.rank_blend, doubled))
+        after = [rec.recommend(ratings=h, k=10) for h in histories[:20]]
+    finally:
+        for name, value in old.items():
+            getattr(ranker, name).copy_(value)
+    assert [[m for m, _ in row] for row in after] == [[m for m, _ in row] for row in before]
+    assert spread_weight(0.1, REFERENCE_SPREAD) == pytest.approx(0.1)
+    assert spread_weight(0.1, 0.0) == 0.1  # unknown spread: the weight as given
 
 
 def _rows(ranker: SparseEASE) -> list[dict[int, float]]:
