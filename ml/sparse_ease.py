@@ -15,7 +15,8 @@ training is two streaming passes over blocks of movies:
 With topk at least the number of kept movies minus one the model is exactly EASE
 (tests/ml/test_sparse_ease.py). Cost: passes 1-2 are linear in the co-rating pairs (sum over users
 of their ratings squared) plus n * n_kept for the dense block rows; pass 3 is n * topk^3; memory
-n * topk^2 while training, n * topk * 16 bytes served.
+n * topk^2 while training (divided by the ranks under torchrun: each solves its share of the
+movies), n * topk * 16 bytes served.
 
 Serving folds a user in from the rated set, as EASE does: scores = x_u B, read from a CSR copy of
 B by rows (source movie -> the movies it predicts), so a request touches only its rated rows.
@@ -151,10 +152,16 @@ class SparseEASE(nn.Module):
             all_reduce=all_reduce,
         )
         diag, nbr, rhs = _neighbour_pass(walker, k, select_power)
-        grams = _neighbourhood_grams(walker, nbr)
+        # Each rank solves its own share of the movies (its neighbourhood Grams only: the largest
+        # buffer of training, m * k^2 floats, divided by the ranks); the shares are then summed.
+        lo, hi = _share(m, world)
+        grams = _neighbourhood_grams(walker, nbr[lo:hi])
         del walker
-        weights = _solve_pass(diag, nbr, rhs, grams, lam=lam, dropout=dropout)
+        weights = torch.zeros(m, k)
+        weights[lo:hi] = _solve_pass(diag, nbr[lo:hi], rhs[lo:hi], grams, lam=lam, dropout=dropout)
         del grams
+        if world[1] > 1:
+            weights = all_reduce(weights)  # the other ranks' rows are zeros here
         model = cls(n_items=n_items, n_kept=m, topk=k, nnz=0)
         model.user_cap, model.gram_share = cap, gram_share
         if ratings is not None and m > 1:
@@ -429,11 +436,19 @@ def _co_liked(
     return out
 
 
+def _share(m: int, world: tuple[int, int]) -> tuple[int, int]:
+    """The contiguous range of the m movies whose columns this rank solves."""
+    rank, size = world
+    return rank * m // size, (rank + 1) * m // size
+
+
 def _neighbourhood_grams(walker: _Walker, nbr: torch.Tensor, chunk: int = 65_536) -> torch.Tensor:
-    """G[N_j, N_j] for every movie j, exactly: a second walk over the Gram rows, each row a
-    copied into the slots (j, p) where a is j's p-th neighbour. (m, k, k) float32."""
-    m, k = nbr.shape
-    out = torch.zeros(m, k, k)
+    """G[N_j, N_j] for each movie j whose neighbours are a row of `nbr` (all movies, or one
+    rank's share), exactly: a second walk over the Gram rows, each row a copied into the slots
+    (j, p) where a is j's p-th neighbour. (len(nbr), k, k) float32."""
+    m = walker.m
+    k = nbr.shape[1]
+    out = torch.zeros(len(nbr), k, k)
     flat = nbr.reshape(-1)
     order = torch.argsort(flat, stable=True)  # (j, p) slots grouped by the neighbour a
     ptr = torch.zeros(m + 1, dtype=torch.long)

@@ -92,6 +92,9 @@ def test_two_process_run_matches_single_process(
     # The co-liked lists (served as similar movies) sum their Gram blocks over the ranks.
     assert isinstance(dist_rec.ranker, SparseEASE)
     assert isinstance(one_rec.ranker, SparseEASE)
+    # Each rank solved its own share of the movies' columns: together, the one-process model.
+    assert torch.equal(dist_rec.ranker.neighbours, one_rec.ranker.neighbours)
+    assert torch.allclose(dist_rec.ranker.weights, one_rec.ranker.weights, atol=1e-6)
     assert dist_rec.ranker.co_liked.shape[1] > 0
     assert torch.equal(dist_rec.ranker.co_liked, one_rec.ranker.co_liked)
     assert dist_rec.similar(group_a[0], 5, min_support=1) == one_rec.similar(
