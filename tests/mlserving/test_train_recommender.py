@@ -47,6 +47,21 @@ def test_ratings_export_streams_in_chunks_with_progress(planted, monkeypatch):
     assert frame.dtypes.tolist() == [np.int64, np.int64, np.float32, np.int64]
 
 
+def test_ratings_export_keeps_rows_added_after_its_count(planted, monkeypatch):
+    """A rating written between the count and the end of the stream is exported too, with the
+    same columns and types as the rest."""
+    monkeypatch.setattr(dataset, "EXPORT_CHUNK", 100)
+    manager = type(Rating.objects)
+    counted = Rating.objects.count()
+    monkeypatch.setattr(manager, "count", lambda self: counted - 150)
+    frame = ratings_export()
+    expected = sorted(Rating.objects.values_list("user_id", "movie_id", "value"))
+    got = zip(frame.userId.tolist(), frame.movieId.tolist(), frame.rating.tolist(), strict=True)
+    assert sorted(got) == [(u, m, float(v)) for u, m, v in expected]
+    assert frame.dtypes.tolist() == [np.int64, np.int64, np.float32, np.int64]
+    assert frame.timestamp.between(10**9, 2 * 10**9).all()
+
+
 def test_train_recommender_reports_export_progress(planted, model_dir, monkeypatch):
     monkeypatch.setattr(dataset, "EXPORT_CHUNK", 250)
     err = io.StringIO()
