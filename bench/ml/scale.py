@@ -7,7 +7,8 @@ records wall time, peak RSS, validation RMSE (vs the noise floor) and a serving-
 Each training stage (rating-model fits, rankers and their passes, the alpha fit) is logged on
 stdout with its wall time and the process's peak RSS as it ends, so a run stopped part way says
 what each finished stage cost. With `--artifact DIR` the model is saved there and its size
-recorded. Writes bench/out/ml/scale.json.
+recorded. Writes bench/out/ml/scale.json. `--write-ratings FILE` writes the generated set as a
+CSV instead, for timing the training command itself (`python -m ml.train`, under torchrun too).
 """
 
 from __future__ import annotations
@@ -135,6 +136,12 @@ def main() -> None:
         "the quick preset): one MF fit and one ranker fit instead of two each",
     )
     parser.add_argument(
+        "--write-ratings",
+        metavar="FILE",
+        help="write the generated ratings to FILE (.csv) and stop, for `python -m ml.train "
+        "--ratings FILE` (one process, or under torchrun --distributed)",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -155,6 +162,10 @@ def main() -> None:
     frame = synthetic(n_users=args.users, n_movies=args.movies, n_ratings=args.ratings)
     gen_s = time.perf_counter() - t0
     log(f"generated {len(frame):,} ratings in {gen_s:.1f}s, peak RSS {peak_rss_gib()} GiB")
+    if args.write_ratings:
+        frame.to_csv(args.write_ratings, index=False)
+        log(f"wrote {args.write_ratings}: {Path(args.write_ratings).stat().st_size / 2**20:.0f} MB")
+        return
     config = TrainConfig(
         batch_size=args.batch_size,
         epochs=args.epochs,
