@@ -38,8 +38,9 @@ def ratings_export(progress: Callable[[int, int], None] | None = None) -> pd.Dat
 
     Streams the rows (a server-side cursor on PostgreSQL, in one transaction) in chunks of
     `EXPORT_CHUNK` into arrays sized from a count taken first, so memory stays at one copy of the
-    columns (28 bytes a rating) plus one chunk; rows added during the export are appended. The database converts
-    the stars to a float and the time to Unix seconds, so no row builds a Decimal or a datetime.
+    columns (28 bytes a rating) plus one chunk; rows added during the export are appended. The
+    database converts the stars to a float and the time to Unix seconds, so no row builds a
+    Decimal or a datetime.
     `progress(done, total)` is called after each chunk."""
     # In a transaction the server-side cursor streams; in autocommit Django declares it WITH HOLD,
     # and PostgreSQL then materialises the whole result before the first row (14 s at 32M).
