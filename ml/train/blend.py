@@ -59,19 +59,9 @@ def ranking_curve(
     candidates = torch.unique(query_users[rel])
     if len(candidates) == 0 or len(hist_users) == 0:
         return [0.0] * len(weights)
-    if len(candidates) > max_users:
-        gen = torch.Generator().manual_seed(seed)
-        candidates = candidates[torch.randperm(len(candidates), generator=gen)[:max_users]]
-        candidates = torch.sort(candidates).values
-    h_order = torch.argsort(hist_users, stable=True)
-    h_users = hist_users[h_order]
-    q_sel = torch.nonzero(rel).flatten()
-    q_order = q_sel[torch.argsort(query_users[q_sel], stable=True)]
-    q_users = query_users[q_order]
-    h_lo = torch.searchsorted(h_users, candidates)
-    h_hi = torch.searchsorted(h_users, candidates, right=True)
-    q_lo = torch.searchsorted(q_users, candidates)
-    q_hi = torch.searchsorted(q_users, candidates, right=True)
+    candidates = _sample_users(candidates, max_users, seed)
+    h_order, h_lo, h_hi = _entries_of(candidates, hist_users)
+    q_order, q_lo, q_hi = _entries_of(candidates, query_users, torch.nonzero(rel).flatten())
     w = torch.tensor(list(weights), dtype=torch.float32)[:, None]
     discount = 1.0 / torch.log2(torch.arange(2, k + 2, dtype=torch.float32))
     total = torch.zeros(len(weights), dtype=torch.float64)
@@ -96,6 +86,26 @@ def ranking_curve(
     return [float(v) / max(n, 1) for v in total]
 
 
+def _sample_users(users: torch.Tensor, max_users: int, seed: int) -> torch.Tensor:
+    """`users` (distinct, ascending), or a seeded sample of `max_users` of them, ascending."""
+    if len(users) <= max_users:
+        return users
+    gen = torch.Generator().manual_seed(seed)
+    return torch.sort(users[torch.randperm(len(users), generator=gen)[:max_users]]).values
+
+
+def _entries_of(
+    wanted: torch.Tensor, users: torch.Tensor, among: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(order, lo, hi): the entries of `users` (only the positions `among`, if given) that
+    belong to `wanted[c]` are `order[lo[c]:hi[c]]`, in their original order."""
+    among = torch.arange(len(users)) if among is None else among
+    order = among[torch.argsort(users[among], stable=True)]
+    grouped = users[order]
+    lo = torch.searchsorted(grouped, wanted)
+    return order, lo, torch.searchsorted(grouped, wanted, right=True)
+
+
 def fit_blend(curve: Sequence[float], weights: Sequence[float] = BLEND_GRID) -> float:
     """The weight with the best validation NDCG (the smallest such weight on ties)."""
     best = max(range(len(weights)), key=lambda i: (curve[i], -weights[i]))
@@ -114,15 +124,8 @@ def score_spread(
     """The scale of the ranker's scores: over (a seeded sample of) the users, each folded in
     from their ratings (`users`, `items`), the mean standard deviation of their scores over the
     kept movies they have not rated. 0.0 when no user has two such movies."""
-    order = torch.argsort(users, stable=True)
-    sorted_users = users[order]
-    present = torch.unique(sorted_users)
-    if len(present) > max_users:
-        gen = torch.Generator().manual_seed(seed)
-        sample = torch.randperm(len(present), generator=gen)[:max_users]
-        present = torch.sort(present[sample]).values
-    lo = torch.searchsorted(sorted_users, present)
-    hi = torch.searchsorted(sorted_users, present, right=True)
+    present = _sample_users(torch.unique(users), max_users, seed)
+    order, lo, hi = _entries_of(present, users)
     total, n = 0.0, 0
     with torch.inference_mode():
         for c in range(len(present)):
