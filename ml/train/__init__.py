@@ -419,7 +419,7 @@ def train(
             history=None,
         )
     ranker = val_ranker if val_ranker is not None else _fit_ranker(full, n_users, n_items, config)
-    if config.rank_blend >= 0:  # a fixed weight, put on this ranker's scale
+    if config.rank_blend > 0:  # a fixed weight, put on this ranker's scale (0 stays 0)
         served = fit if val_ranker is not None else full
         spread = score_spread(ranker, users=served.users, items=served.items, seed=config.seed)
         metrics["ranker_spread"] = spread
