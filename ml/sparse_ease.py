@@ -160,8 +160,7 @@ class SparseEASE(nn.Module):
         weights = torch.zeros(m, k)
         weights[lo:hi] = _solve_pass(diag, nbr[lo:hi], rhs[lo:hi], grams, lam=lam, dropout=dropout)
         del grams
-        if world[1] > 1:
-            weights = all_reduce(weights)  # the other ranks' rows are zeros here
+        weights = _summed(weights, world, all_reduce)  # the other ranks' rows are zeros here
         model = cls(n_items=n_items, n_kept=m, topk=k, nnz=0)
         model.user_cap, model.gram_share = cap, gram_share
         if ratings is not None and m > 1:
@@ -320,6 +319,11 @@ def capped_ratings(users: torch.Tensor, cap: int, *, seed: int) -> torch.Tensor:
     return torch.sort(order[rank < cap]).values
 
 
+def _summed(t: torch.Tensor, world: tuple[int, int], all_reduce: Any) -> torch.Tensor:
+    """`t` summed over the ranks (itself in one process, or without an `all_reduce`)."""
+    return all_reduce(t) if all_reduce is not None and world[1] > 1 else t
+
+
 class _Walker:
     """Blocks of Gram rows G[lo:hi, :] = X[:, lo:hi]^T X from the ratings, within a pair budget."""
 
@@ -366,7 +370,7 @@ class _Walker:
             self.bounds.append(min(max(hi, lo + 1), lo + MAX_BLOCK, m))
 
     def _reduce(self, t: torch.Tensor) -> torch.Tensor:
-        return self.all_reduce(t) if self.all_reduce is not None and self.size > 1 else t
+        return _summed(t, (0, self.size), self.all_reduce)
 
     def blocks(self) -> Iterator[tuple[int, int, torch.Tensor]]:
         """The blocks in order. Enumerated blocks are built one ahead on a second thread (torch
