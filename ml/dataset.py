@@ -28,6 +28,7 @@ class UnixSeconds(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # strftime's '%s': '%%%%' is halved by the template, then by the query's parameters.
         template = "CAST(strftime('%%%%s', %(expressions)s) AS integer)"
         return self.as_sql(compiler, connection, template=template, **extra)
 
